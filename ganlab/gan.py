@@ -1,0 +1,388 @@
+"""The GAN as a ``keras.Model``: ``gan.fit(images)`` trains both players.
+
+The two-player game (Goodfellow et al. 2014): the discriminator D learns to
+tell real images x from generated ones G(z); the generator G learns to make
+D call its samples real. Each train step updates D on a real batch and a
+generated batch, then updates G through D. The loss formulas live in
+:mod:`ganlab.losses`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from ganlab import losses as losses_lib
+from ganlab.data import make_dataset
+
+
+def _global_mean(per_example):
+    """Mean over the local batch, divided by the number of replicas.
+
+    Under ``tf.distribute`` each replica's gradients are summed, so dividing
+    each replica's mean by the replica count gives the gradient of the mean
+    over the global batch (replicas get equal shards).
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return ops.mean(per_example) / replicas
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other by ``fit``.
+
+    Args:
+        generator: a built model mapping (batch, latent_dim) noise to
+            (batch, H, W, C) images in [-1, 1] (see
+            :func:`ganlab.make_generator`).
+        discriminator: a built model mapping (batch, H, W, C) images to
+            (batch, 1) logits (see :func:`ganlab.make_discriminator`).
+        latent_dim: size of z; read from the generator when None, checked
+            against it otherwise.
+        seed: seed of the model's noise generator, for reproducible runs.
+
+    ``fit`` logs, per epoch and in the progress bar:
+
+    - ``d_loss``, ``g_loss``: the two players' losses;
+    - ``d_real``: the mean of D(x) = sigmoid(logit) on real images;
+    - ``d_fake``: the mean of D(G(z)) on generated images (from D's step);
+    - ``loss``: d_loss + g_loss, a single number that
+      ``keras.callbacks.TerminateOnNaN`` and ``EarlyStopping`` can watch.
+
+    Example:
+        >>> gan = ganlab.GAN(ganlab.make_generator(), ganlab.make_discriminator())
+        >>> gan.compile()
+        >>> gan.fit(x_train, epochs=5, batch_size=128)
+        >>> images = gan.generate(16, seed=0)  # (16, 28, 28, 1) in [-1, 1]
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int | None = None,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = self._check_networks(generator, discriminator, latent_dim)
+        self.image_shape = tuple(generator.output_shape[1:])
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        # The sub-models are built; the GAN has no variables of its own.
+        self.built = True
+
+    @staticmethod
+    def _check_networks(generator, discriminator, latent_dim) -> int:
+        for net, what in ((generator, "generator"), (discriminator, "discriminator")):
+            if not isinstance(net, keras.Model) or not net.built:
+                raise ValueError(
+                    f"The {what} must be a built keras.Model (e.g. from "
+                    f"ganlab.make_{what}()); got {type(net).__name__}."
+                )
+        g_in, g_out = generator.input_shape, generator.output_shape
+        if len(g_in) != 2:
+            raise ValueError(
+                f"The generator must take noise of shape (batch, latent_dim); its "
+                f"input shape is {g_in}."
+            )
+        if latent_dim is not None and latent_dim != g_in[-1]:
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator, which takes "
+                f"noise of size {g_in[-1]}. Pass latent_dim={g_in[-1]} or rebuild the "
+                f"generator with make_generator(latent_dim={latent_dim})."
+            )
+        d_in = discriminator.input_shape
+        if tuple(g_out[1:]) != tuple(d_in[1:]):
+            raise ValueError(
+                f"The generator produces images of shape {tuple(g_out[1:])} but the "
+                f"discriminator expects {tuple(d_in[1:])}. Build both with the same "
+                "image_shape."
+            )
+        if tuple(discriminator.output_shape[1:]) not in ((1,), ()):
+            raise ValueError(
+                "The discriminator must end in one logit per image, shape (batch, 1); "
+                f"its output shape is {discriminator.output_shape}."
+            )
+        return int(g_in[-1])
+
+    # ------------------------------------------------------------ compile --
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+        g_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+        loss: str | losses_lib.AdversarialLoss | dict = "bce",
+        d_steps: int = 1,
+        **kwargs,
+    ) -> None:
+        """Configure training.
+
+        Args:
+            d_optimizer: the discriminator's optimizer; Adam(2e-4, beta_1=0.5),
+                the DCGAN paper's choice, when None.
+            g_optimizer: the generator's optimizer; the same default.
+            loss: an :class:`ganlab.losses.AdversarialLoss` or its name
+                (``"bce"``, the non-saturating default, or ``"minimax"``).
+            d_steps: discriminator updates per generator update (k in
+                Goodfellow et al. 2014, Algorithm 1). Each D step draws new
+                noise and reuses the real batch.
+            **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
+                ``steps_per_execution``).
+        """
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be a positive integer, got {d_steps}.")
+        super().compile(optimizer=None, loss=None, **kwargs)
+        self.d_optimizer = self._get_optimizer(d_optimizer)
+        self.g_optimizer = self._get_optimizer(g_optimizer)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError(
+                "d_optimizer and g_optimizer must be two optimizer objects: each "
+                "keeps state for its own network's weights."
+            )
+        self.loss_fn = losses_lib.get(loss)
+        self.d_steps = int(d_steps)
+        # Build the optimizers now, so that saved or backed-up optimizer state
+        # can be restored before the first step.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self._gan_compile_kwargs = kwargs
+
+    @staticmethod
+    def _get_optimizer(identifier):
+        if identifier is None:
+            return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        return keras.optimizers.get(identifier)
+
+    def get_compile_config(self) -> dict:
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "loss": keras.saving.serialize_keras_object(self.loss_fn),
+            "d_steps": self.d_steps,
+            **self._gan_compile_kwargs,
+        }
+
+    def compile_from_config(self, config: dict) -> None:
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer", "loss"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    # ------------------------------------------------------------- config --
+    def get_config(self) -> dict:
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def save_own_variables(self, store) -> None:
+        # The GAN's only own state is its noise generator's: saving it makes
+        # unseeded draws continue after a load exactly as they would have.
+        store["noise_seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store) -> None:
+        if "noise_seed_state" in store.keys():
+            self.seed_generator.state.assign(store["noise_seed_state"])
+
+    # -------------------------------------------------------------- train --
+    @property
+    def metrics(self) -> list:
+        # Listed here so that Keras resets them at the start of every epoch.
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.d_real_tracker,
+            self.d_fake_tracker,
+        ]
+
+    def sample_latent(self, batch_size):
+        """Standard normal noise (batch_size, latent_dim) from the model's seed.
+
+        Under ``tf.distribute`` every replica reads the same seed state, so
+        the replica id is folded into the seed: replicas draw different noise.
+        """
+        seed = self.seed_generator.next()
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            offset = tf.cast(replica.replica_id_in_sync_group, seed.dtype)
+            seed = seed + tf.stack([offset * 7919, tf.zeros_like(offset)])
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+
+    def call(self, z, training: bool = False):
+        """Run the generator: (batch, latent_dim) noise → (batch, H, W, C)."""
+        return self.generator(z, training=training)
+
+    def _d_step(self, real):
+        batch = ops.shape(real)[0]
+        fake = self.generator(self.sample_latent(batch), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            d_loss = _global_mean(d_per_example)
+        weights = self.discriminator.trainable_weights
+        grads = tape.gradient(d_loss, weights)
+        self.d_optimizer.apply_gradients(zip(grads, weights))
+        return d_per_example, real_logits, fake_logits
+
+    def _g_step(self, batch):
+        z = self.sample_latent(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(
+                self.generator(z, training=True), training=True
+            )
+            g_per_example = self.loss_fn.generator_loss(fake_logits)
+            g_loss = _global_mean(g_per_example)
+        weights = self.generator.trainable_weights
+        grads = tape.gradient(g_loss, weights)
+        self.g_optimizer.apply_gradients(zip(grads, weights))
+        return g_per_example
+
+    def train_step(self, data):
+        """One step of the game: ``d_steps`` updates of D, then one of G.
+
+        Args:
+            data: a batch of real images (B, H, W, C) in [-1, 1], or an
+                (images, labels) tuple whose labels are ignored.
+
+        Returns:
+            The logs dict described in the class docstring.
+        """
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        for _ in range(self.d_steps):
+            d_per_example, real_logits, fake_logits = self._d_step(real)
+        g_per_example = self._g_step(ops.shape(real)[0])
+
+        self.d_loss_tracker.update_state(d_per_example)
+        self.g_loss_tracker.update_state(g_per_example)
+        self.d_real_tracker.update_state(ops.sigmoid(real_logits))
+        self.d_fake_tracker.update_state(ops.sigmoid(fake_logits))
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        return logs
+
+    def fit(self, x=None, y=None, batch_size: int | None = None, **kwargs):
+        """Train on real images; see ``keras.Model.fit`` for the other arguments.
+
+        Args:
+            x: real images: a NumPy array (N, H, W) or (N, H, W, C), uint8 in
+                [0, 255] or float in [-1, 1]; or a ``tf.data`` dataset of such
+                images, batched or not, with or without labels (e.g. from
+                ``keras.utils.image_dataset_from_directory``). Labels are
+                ignored.
+            y: ignored (a GAN needs no targets); must be None.
+            batch_size: batch size for NumPy input (default 128).
+
+        Raises:
+            ValueError: for data the GAN cannot train on (see
+                :func:`ganlab.data.check_images`), with what to do about it.
+        """
+        if not self.compiled:
+            raise ValueError("Call gan.compile() before gan.fit().")
+        if y is not None:
+            raise ValueError("A GAN trains on images alone: pass x and leave y=None.")
+        if x is None:
+            raise ValueError("gan.fit() needs real images as x.")
+        if not _is_keras_dataset(x):
+            # NumPy arrays are shuffled by make_dataset; datasets keep their order.
+            shuffle = kwargs.pop("shuffle", True)
+            x = make_dataset(
+                x,
+                batch_size or 128,
+                shuffle=shuffle,
+                seed=self.seed,
+                image_shape=self.image_shape,
+            )
+        return super().fit(x, shuffle=False, **kwargs)
+
+    # ----------------------------------------------------------- generate --
+    def generate(
+        self, n: int, seed: int | None = None, batch_size: int = 256
+    ) -> np.ndarray:
+        """Generate ``n`` images with the generator in inference mode.
+
+        Args:
+            n: number of images.
+            seed: an int gives the same images every time (and after
+                save/load); None draws fresh noise from the model's seed
+                generator.
+            batch_size: images per generator call.
+
+        Returns:
+            float32 array of shape (n, H, W, C) with values in [-1, 1]
+            (the tanh range). Map to [0, 1] with (x + 1) / 2, or to uint8
+            with :func:`ganlab.plotting.to_uint8`.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}.")
+        if seed is None:
+            z = self.sample_latent(n)
+        else:
+            z = keras.random.normal((n, self.latent_dim), seed=int(seed))
+        return self.generate_from(z, batch_size=batch_size)
+
+    def generate_from(self, z, batch_size: int = 256) -> np.ndarray:
+        """Images (n, H, W, C) in [-1, 1] for given noise (n, latent_dim)."""
+        z = ops.convert_to_numpy(z).astype("float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Noise must have shape (n, {self.latent_dim}); got {z.shape}."
+            )
+        if len(z) == 0:
+            return np.zeros((0, *self.image_shape), "float32")
+        out = self.generator.predict(z, batch_size=batch_size, verbose=0)
+        return np.asarray(out, dtype="float32")
+
+
+def _is_keras_dataset(x) -> bool:
+    """PyDataset / Python generators: passed to Keras unchanged."""
+    return isinstance(x, keras.utils.PyDataset) or hasattr(x, "__next__")
+
+
+def build_dcgan(
+    latent_dim: int = 100,
+    image_shape: Sequence[int] = (28, 28, 1),
+    width: int = 64,
+    seed: int | None = None,
+    **discriminator_kwargs,
+) -> GAN:
+    """A :class:`GAN` with the DCGAN generator and discriminator, not compiled.
+
+    Args:
+        latent_dim: size of z.
+        image_shape: (H, W, C) of the images.
+        width: width of both networks (64 gives the seed material's DCGAN).
+        seed: seed of the model's noise.
+        **discriminator_kwargs: passed to :func:`ganlab.make_discriminator`.
+    """
+    from ganlab.models import make_discriminator, make_generator
+
+    return GAN(
+        make_generator(latent_dim, image_shape, width=width),
+        make_discriminator(image_shape, width=width, **discriminator_kwargs),
+        seed=seed,
+    )

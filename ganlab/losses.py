@@ -1,0 +1,180 @@
+"""Adversarial losses, written on the discriminator's logits.
+
+The discriminator ends in one linear logit ``l``, and ``D(x) = sigmoid(l)``.
+Every loss here takes logits, never probabilities: a sigmoid output fed to a
+loss built with ``from_logits=True`` applies the sigmoid twice, squeezes
+``D(x)`` into [0.5, 0.73] and leaves the networks almost no gradient.
+Working from logits is also numerically stable: ``log(sigmoid(l))`` is
+computed as ``-softplus(-l)``, which never takes the log of 0.
+
+Each function returns one loss per example, shape (batch,), so the train step
+can average it over the global batch when training is distributed.
+
+Reference: Goodfellow et al. 2014, "Generative Adversarial Nets",
+https://arxiv.org/abs/1406.2661. The two players play the minimax game
+
+    min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))].
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+def _flat(logits):
+    """Logits of shape (batch,) or (batch, 1) as (batch,) float32."""
+    return ops.reshape(ops.cast(logits, "float32"), (-1,))
+
+
+def bce_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
+    """Binary cross-entropy loss of the discriminator, per example.
+
+    The discriminator maximizes V(D, G), i.e. minimizes
+
+        L_D = -log D(x) - log(1 - D(G(z))),
+
+    the cross-entropy with target 1 on a real image and 0 on a generated one.
+    With one-sided label smoothing s (Salimans et al. 2016, "Improved
+    Techniques for Training GANs", https://arxiv.org/abs/1606.03498) the real
+    target becomes 1 - s and the fake target stays 0:
+
+        L_D = -(1 - s) log D(x) - s log(1 - D(x)) - log(1 - D(G(z))).
+
+    Args:
+        real_logits: logits on real images, shape (batch,) or (batch, 1).
+        fake_logits: logits on generated images, same shape.
+        label_smoothing: s in [0, 1); 0 turns smoothing off, 0.1 is usual.
+
+    Returns:
+        Per-example loss, shape (batch,), values >= 0: the real term of
+        example i plus the fake term of example i.
+    """
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}.")
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    real_target = ops.full_like(real, 1.0 - label_smoothing)
+    real_term = ops.binary_crossentropy(real_target, real, from_logits=True)
+    fake_term = ops.binary_crossentropy(ops.zeros_like(fake), fake, from_logits=True)
+    return real_term + fake_term
+
+
+def bce_generator_loss(fake_logits, saturating: bool = False):
+    """Binary cross-entropy loss of the generator, per example.
+
+    Non-saturating (default, Goodfellow et al. 2014, section 3): the generator
+    maximizes log D(G(z)), i.e. minimizes
+
+        L_G = -log D(G(z)).
+
+    Saturating (the minimax game as written): the generator minimizes
+
+        L_G = log(1 - D(G(z))).
+
+    Early in training D rejects every sample, D(G(z)) is near 0, and the
+    saturating loss has a gradient near 0 there: the generator barely learns.
+    The non-saturating loss has the same fixed point and a strong gradient
+    exactly when the generator is losing.
+
+    Args:
+        fake_logits: discriminator logits on generated images, (batch,) or
+            (batch, 1).
+        saturating: use the minimax loss log(1 - D(G(z))) instead.
+
+    Returns:
+        Per-example loss, shape (batch,). Non-saturating values are >= 0;
+        saturating values are <= 0.
+    """
+    fake = _flat(fake_logits)
+    if saturating:
+        # log(1 - sigmoid(l)) = -BCE(target 0, l)
+        return -ops.binary_crossentropy(ops.zeros_like(fake), fake, from_logits=True)
+    return ops.binary_crossentropy(ops.ones_like(fake), fake, from_logits=True)
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class AdversarialLoss:
+    """Base class: a pair of per-example losses for D and G.
+
+    Subclasses implement ``discriminator_loss(real_logits, fake_logits)`` and
+    ``generator_loss(fake_logits)``, each returning shape (batch,), and
+    ``get_config``. They are saved with the model's compile config.
+    """
+
+    name = "adversarial"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits):
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class BCE(AdversarialLoss):
+    """The original GAN loss: binary cross-entropy on logits.
+
+    See :func:`bce_discriminator_loss` and :func:`bce_generator_loss` for the
+    formulas.
+
+    Args:
+        saturating: train G with the minimax loss log(1 - D(G(z))) instead of
+            the non-saturating -log D(G(z)).
+        label_smoothing: one-sided label smoothing s for D's real targets.
+    """
+
+    name = "bce"
+
+    def __init__(self, saturating: bool = False, label_smoothing: float = 0.0):
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(
+                f"label_smoothing must be in [0, 1), got {label_smoothing}."
+            )
+        self.saturating = bool(saturating)
+        self.label_smoothing = float(label_smoothing)
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return bce_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+
+    def generator_loss(self, fake_logits):
+        return bce_generator_loss(fake_logits, saturating=self.saturating)
+
+    def get_config(self) -> dict:
+        return {"saturating": self.saturating, "label_smoothing": self.label_smoothing}
+
+
+_NAMED_LOSSES = {
+    "bce": lambda: BCE(),
+    "non_saturating": lambda: BCE(),
+    "minimax": lambda: BCE(saturating=True),
+    "saturating": lambda: BCE(saturating=True),
+}
+
+
+def get(identifier: str | AdversarialLoss | dict) -> AdversarialLoss:
+    """Turn a name, config dict or loss object into an :class:`AdversarialLoss`.
+
+    Names: ``"bce"`` / ``"non_saturating"`` (the default GAN loss) and
+    ``"minimax"`` / ``"saturating"``.
+    """
+    if isinstance(identifier, AdversarialLoss):
+        return identifier
+    if isinstance(identifier, dict):
+        return keras.saving.deserialize_keras_object(identifier)
+    if isinstance(identifier, str) and identifier.lower() in _NAMED_LOSSES:
+        return _NAMED_LOSSES[identifier.lower()]()
+    raise ValueError(
+        f"Unknown adversarial loss {identifier!r}. Use one of "
+        f"{sorted(_NAMED_LOSSES)} or an instance of ganlab.losses.AdversarialLoss."
+    )

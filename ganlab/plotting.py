@@ -1,0 +1,163 @@
+"""Pictures: image grids, training GIFs and loss curves."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def to_uint8(images) -> np.ndarray:
+    """Map images in [-1, 1] (the generator's tanh range) to uint8 [0, 255].
+
+    Args:
+        images: float array of any shape, values in [-1, 1] (clipped).
+
+    Returns:
+        uint8 array of the same shape.
+    """
+    x = np.asarray(images, dtype=np.float32)
+    return np.round((np.clip(x, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
+def image_grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile images into one picture.
+
+    Args:
+        images: (N, H, W, C) or (N, H, W), float in [-1, 1] or uint8.
+        ncols: images per row; about sqrt(N) when None.
+        pad: pixels of black border between images.
+
+    Returns:
+        uint8 array (rows·(H + pad) + pad, ncols·(W + pad) + pad, C) with
+        C = 1 or 3 kept from the input (a missing channel axis becomes C = 1).
+    """
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[..., np.newaxis]
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"Expected a non-empty (N, H, W, C) batch, got {x.shape}.")
+    if x.dtype != np.uint8:
+        x = to_uint8(x)
+    n, h, w, c = x.shape
+    ncols = ncols or math.ceil(math.sqrt(n))
+    nrows = math.ceil(n / ncols)
+    grid = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), np.uint8)
+    for i, img in enumerate(x):
+        r, q = divmod(i, ncols)
+        top, left = pad + r * (h + pad), pad + q * (w + pad)
+        grid[top : top + h, left : left + w] = img
+    return grid
+
+
+def _as_image_file(grid: np.ndarray) -> np.ndarray:
+    return grid[..., 0] if grid.shape[-1] == 1 else grid
+
+
+def save_image_grid(
+    images, path: str | os.PathLike, ncols: int | None = None, scale: int = 1
+) -> np.ndarray:
+    """Write images as one PNG grid (see :func:`image_grid`); return the grid.
+
+    Args:
+        scale: integer upscaling (nearest neighbour), to make small digits
+            easier to see.
+    """
+    import imageio.v3 as iio
+
+    grid = image_grid(images, ncols)
+    if scale > 1:
+        grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    iio.imwrite(path, _as_image_file(grid))
+    return grid
+
+
+def save_gif(
+    frames: Sequence, path: str | os.PathLike, fps: float = 4, loop: int = 0
+) -> None:
+    """Write frames (uint8 (H, W[, C]) arrays or image file paths) as a GIF.
+
+    Args:
+        frames: the pictures, all the same size, in order.
+        path: output ``.gif`` file.
+        fps: frames per second.
+        loop: 0 loops forever.
+    """
+    import imageio.v2 as iio2
+    import imageio.v3 as iio
+
+    if len(frames) == 0:
+        raise ValueError("save_gif needs at least one frame.")
+    pictures = [
+        iio.imread(f) if isinstance(f, (str, os.PathLike)) else np.asarray(f)
+        for f in frames
+    ]
+    pictures = [_as_image_file(p) if p.ndim == 3 else p for p in pictures]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    iio2.mimsave(path, pictures, duration=1000.0 / fps, loop=loop)
+
+
+def plot_history(history, path: str | os.PathLike | None = None):
+    """Plot the losses and D's outputs over training.
+
+    Left: d_loss and g_loss. Right: D(x) on real and D(G(z)) on generated
+    images. With the BCE loss, a game near equilibrium has D(x) and D(G(z))
+    near 0.5 and d_loss near 2·ln 2 ≈ 1.39; D(x) → 1 with D(G(z)) → 0 means
+    the discriminator has won and the generator gets little signal.
+
+    Args:
+        history: a ``keras.callbacks.History`` or its ``.history`` dict
+            (key → list of per-epoch values).
+        path: write a PNG there when given.
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib
+
+    if path is not None and matplotlib.get_backend().lower() != "agg":
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    logs: Mapping = getattr(history, "history", history)
+    if not logs:
+        raise ValueError("The history is empty: train for at least one epoch.")
+    epochs = np.arange(1, len(next(iter(logs.values()))) + 1)
+    fig, (ax_loss, ax_prob) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for key in ("d_loss", "g_loss"):
+        if key in logs:
+            ax_loss.plot(epochs, logs[key], marker=".", label=key)
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="Losses")
+    ax_loss.legend()
+    for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), generated")):
+        if key in logs:
+            ax_prob.plot(epochs, logs[key], marker=".", label=label)
+    ax_prob.axhline(0.5, color="gray", lw=0.8, ls="--")
+    ax_prob.set(
+        xlabel="epoch", ylabel="mean probability", ylim=(0, 1), title="Discriminator"
+    )
+    ax_prob.legend()
+    fig.tight_layout()
+    if path is not None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def show_images(images, ncols: int | None = None, title: str | None = None, ax=None):
+    """Show a grid of images with matplotlib (for notebooks); return the axes."""
+    import matplotlib.pyplot as plt
+
+    grid = image_grid(images, ncols)
+    if ax is None:
+        _, ax = plt.subplots(
+            figsize=(max(2, grid.shape[1] / 40), max(2, grid.shape[0] / 40))
+        )
+    ax.imshow(_as_image_file(grid), cmap="gray" if grid.shape[-1] == 1 else None)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,62 @@
+"""DCGAN builders: shapes, value ranges, logits, and clear errors."""
+
+import keras
+import numpy as np
+import pytest
+
+import ganlab
+from ganlab.models import num_upsamplings
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3), (48, 32, 1)])
+def test_generator_output_shape_keeps_channel_axis(shape):
+    g = ganlab.make_generator(latent_dim=8, image_shape=shape, width=4)
+    out = np.asarray(g(np.random.normal(size=(2, 8)).astype("float32")))
+    assert out.shape == (2, *shape)
+    assert out.dtype == np.float32
+    assert np.all(out >= -1.0) and np.all(out <= 1.0)
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+def test_discriminator_outputs_one_unbounded_logit(shape):
+    d = ganlab.make_discriminator(image_shape=shape, width=4)
+    assert d.output_shape == (None, 1)
+    # Linear output: no sigmoid, so logits are not confined to [0, 1].
+    assert d.layers[-1].activation is keras.activations.linear
+    d.layers[-1].bias.assign([5.0])
+    out = np.asarray(d(np.zeros((2, *shape), "float32"), training=False))
+    assert out.shape == (2, 1)
+    assert np.all(out > 1.0)
+
+
+def test_default_networks_are_the_seed_dcgan():
+    g = ganlab.make_generator()
+    assert g.input_shape == (None, 100) and g.output_shape == (None, 28, 28, 1)
+    convs = [la for la in g.layers if isinstance(la, keras.layers.Conv2DTranspose)]
+    assert [c.filters for c in convs] == [128, 64, 1]
+    assert [c.strides for c in convs] == [(1, 1), (2, 2), (2, 2)]
+    assert convs[-1].activation is keras.activations.tanh
+    dense = [la for la in g.layers if isinstance(la, keras.layers.Dense)][0]
+    assert dense.units == 7 * 7 * 256
+    d = ganlab.make_discriminator()
+    convs = [la for la in d.layers if isinstance(la, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [64, 128]
+
+
+def test_upsampling_counts():
+    assert num_upsamplings((28, 28, 1)) == 2
+    assert num_upsamplings((32, 32, 3)) == 3
+    assert num_upsamplings((64, 64, 3)) == 4
+
+
+@pytest.mark.parametrize("shape", [(27, 27, 1), (6, 6, 1), (28, 28), (0, 28, 1)])
+def test_unbuildable_shapes_raise(shape):
+    with pytest.raises(ValueError, match="image_shape|Cannot build"):
+        ganlab.make_generator(image_shape=shape)
+    with pytest.raises(ValueError, match="image_shape|Cannot build"):
+        ganlab.make_discriminator(image_shape=shape)
+
+
+def test_bad_latent_dim_raises():
+    with pytest.raises(ValueError, match="latent_dim"):
+        ganlab.make_generator(latent_dim=0)
