@@ -123,6 +123,7 @@ class GAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
         loss: str | losses_lib.AdversarialLoss | dict = "bce",
         d_steps: int = 1,
+        simultaneous: bool = False,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -136,11 +137,20 @@ class GAN(keras.Model):
             d_steps: discriminator updates per generator update (k in
                 Goodfellow et al. 2014, Algorithm 1). Each D step draws new
                 noise and reuses the real batch.
+            simultaneous: update D and G from one shared forward pass, as the
+                TensorFlow DCGAN tutorial does (two gradient tapes over the
+                same G(z)); G's gradient then comes from D before its update.
+                Cheaper per step (one generator pass, one discriminator pass
+                on fakes instead of two); requires ``d_steps=1``.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be a positive integer, got {d_steps}.")
+        if simultaneous and int(d_steps) != 1:
+            raise ValueError(
+                "simultaneous=True updates D once per step: use d_steps=1."
+            )
         super().compile(optimizer=None, loss=None, **kwargs)
         self.d_optimizer = self._get_optimizer(d_optimizer)
         self.g_optimizer = self._get_optimizer(g_optimizer)
@@ -151,6 +161,7 @@ class GAN(keras.Model):
             )
         self.loss_fn = losses_lib.get(loss)
         self.d_steps = int(d_steps)
+        self.simultaneous = bool(simultaneous)
         # Build the optimizers now, so that saved or backed-up optimizer state
         # can be restored before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -171,6 +182,7 @@ class GAN(keras.Model):
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
             "loss": keras.saving.serialize_keras_object(self.loss_fn),
             "d_steps": self.d_steps,
+            "simultaneous": self.simultaneous,
             **self._gan_compile_kwargs,
         }
 
@@ -262,6 +274,24 @@ class GAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, weights))
         return g_per_example
 
+    def _simultaneous_step(self, real):
+        z = self.sample_latent(ops.shape(real)[0])
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake = self.generator(z, training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            g_per_example = self.loss_fn.generator_loss(fake_logits)
+            d_loss = _global_mean(d_per_example)
+            g_loss = _global_mean(g_per_example)
+        d_weights = self.discriminator.trainable_weights
+        g_weights = self.generator.trainable_weights
+        d_grads = d_tape.gradient(d_loss, d_weights)
+        g_grads = g_tape.gradient(g_loss, g_weights)
+        self.d_optimizer.apply_gradients(zip(d_grads, d_weights))
+        self.g_optimizer.apply_gradients(zip(g_grads, g_weights))
+        return d_per_example, g_per_example, real_logits, fake_logits
+
     def train_step(self, data):
         """One step of the game: ``d_steps`` updates of D, then one of G.
 
@@ -273,9 +303,14 @@ class GAN(keras.Model):
             The logs dict described in the class docstring.
         """
         real = data[0] if isinstance(data, (tuple, list)) else data
-        for _ in range(self.d_steps):
-            d_per_example, real_logits, fake_logits = self._d_step(real)
-        g_per_example = self._g_step(ops.shape(real)[0])
+        if self.simultaneous:
+            d_per_example, g_per_example, real_logits, fake_logits = (
+                self._simultaneous_step(real)
+            )
+        else:
+            for _ in range(self.d_steps):
+                d_per_example, real_logits, fake_logits = self._d_step(real)
+            g_per_example = self._g_step(ops.shape(real)[0])
 
         self.d_loss_tracker.update_state(d_per_example)
         self.g_loss_tracker.update_state(g_per_example)

@@ -228,3 +228,45 @@ def test_gan_config_is_json_serializable(tiny_gan):
     json.dumps(tiny_gan.get_compile_config())
     rebuilt = ganlab.GAN.from_config(config)
     assert rebuilt.latent_dim == tiny_gan.latent_dim
+
+
+def test_simultaneous_update_matches_a_hand_written_two_tape_step(tiny_images):
+    """simultaneous=True is the TF tutorial's step: both grads from one G(z)."""
+    gan = make_tiny_gan(
+        d_optimizer=keras.optimizers.SGD(0.1),
+        g_optimizer=keras.optimizers.SGD(0.1),
+        simultaneous=True,
+    )
+    # Remove randomness other than z: no dropout, and a known z.
+    for layer in gan.discriminator.layers:
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+    real = ganlab.check_images(tiny_images[:16])
+    state = gan.seed_generator.state.numpy()
+    z = tf.random.stateless_normal((16, gan.latent_dim), seed=state)
+    g0 = [w.numpy() for w in gan.generator.trainable_weights]
+    d0 = [w.numpy() for w in gan.discriminator.trainable_weights]
+    with tf.GradientTape() as dt, tf.GradientTape() as gt:
+        fake = gan.generator(z, training=True)
+        rl = gan.discriminator(real, training=True)
+        fl = gan.discriminator(fake, training=True)
+        d_loss = tf.reduce_mean(ganlab.losses.bce_discriminator_loss(rl, fl))
+        g_loss = tf.reduce_mean(ganlab.losses.bce_generator_loss(fl))
+    dg = dt.gradient(d_loss, gan.discriminator.trainable_weights)
+    gg = gt.gradient(g_loss, gan.generator.trainable_weights)
+    # Reset the BN statistics that the manual pass moved, then train one step.
+    gan2 = make_tiny_gan(
+        d_optimizer=keras.optimizers.SGD(0.1),
+        g_optimizer=keras.optimizers.SGD(0.1),
+        simultaneous=True,
+    )
+    for layer in gan2.discriminator.layers:
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+    gan2.fit(real, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for w, w0, g in zip(gan2.discriminator.trainable_weights, d0, dg):
+        np.testing.assert_allclose(w.numpy(), w0 - 0.1 * g.numpy(), atol=1e-5)
+    for w, w0, g in zip(gan2.generator.trainable_weights, g0, gg):
+        np.testing.assert_allclose(w.numpy(), w0 - 0.1 * g.numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="d_steps=1"):
+        gan.compile(simultaneous=True, d_steps=2)
