@@ -1,6 +1,6 @@
 """ganlab: Generative Adversarial Networks with Keras 3, to learn and to use."""
 
-from ganlab import callbacks, data, datasets, losses, models, plotting
+from ganlab import callbacks, data, datasets, latent, losses, models, plotting
 from ganlab.callbacks import GANMonitor
 from ganlab.data import check_images, make_dataset
 from ganlab.datasets import load_mnist
@@ -17,6 +17,7 @@ __all__ = [
     "check_images",
     "data",
     "datasets",
+    "latent",
     "load_mnist",
     "losses",
     "make_dataset",
