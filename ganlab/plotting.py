@@ -121,6 +121,7 @@ def plot_history(history, path: str | os.PathLike | None = None):
     if path is not None and matplotlib.get_backend().lower() != "agg":
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     logs: Mapping = getattr(history, "history", history)
     if not logs:
@@ -140,6 +141,8 @@ def plot_history(history, path: str | os.PathLike | None = None):
         xlabel="epoch", ylabel="mean probability", ylim=(0, 1), title="Discriminator"
     )
     ax_prob.legend()
+    for ax in (ax_loss, ax_prob):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     if path is not None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -161,3 +164,48 @@ def show_images(images, ncols: int | None = None, title: str | None = None, ax=N
     if title:
         ax.set_title(title)
     return ax
+
+
+def save_scatter_strip(
+    frames: Sequence,
+    modes=None,
+    path: str | os.PathLike | None = None,
+    title: str | None = None,
+    lim: float | None = None,
+):
+    """Scatter plots of 2-D samples over training, side by side.
+
+    Args:
+        frames: sequence of (step, samples) with samples (N, 2) floats.
+        modes: optional (K, 2) mixture means, drawn as red crosses.
+        path: save the figure here (PNG) when given.
+        title: figure title.
+        lim: axis half-width; from the modes (or samples) when None.
+
+    Returns:
+        The matplotlib figure (one panel per frame).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if lim is None:
+        ref = np.asarray(modes if modes is not None else frames[-1][1])
+        lim = 1.3 * float(np.abs(ref).max())
+    fig, axes = plt.subplots(1, len(frames), figsize=(2.2 * len(frames), 2.4))
+    axes = np.atleast_1d(axes)
+    for ax, (step, samples) in zip(axes, frames):
+        s = np.asarray(samples)
+        ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.5)
+        if modes is not None:
+            m = np.asarray(modes)
+            ax.scatter(m[:, 0], m[:, 1], s=20, c="red", marker="x")
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
+        ax.set_title(f"step {step}", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=80)
+    return fig
