@@ -2,6 +2,12 @@
 
 from ganlab import callbacks, data, datasets, latent, losses, models, plotting
 from ganlab.callbacks import GANMonitor
+from ganlab.conditional import (
+    ConditionalGAN,
+    build_conditional_dcgan,
+    make_conditional_discriminator,
+    make_conditional_generator,
+)
 from ganlab.data import check_images, make_dataset
 from ganlab.datasets import load_mnist
 from ganlab.gan import GAN, build_dcgan
@@ -10,6 +16,10 @@ from ganlab.models import make_discriminator, make_generator
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConditionalGAN",
+    "build_conditional_dcgan",
+    "make_conditional_discriminator",
+    "make_conditional_generator",
     "GAN",
     "GANMonitor",
     "build_dcgan",

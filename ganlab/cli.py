@@ -76,6 +76,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="train on the first N images only (for quick tries)",
     )
+    train.add_argument(
+        "--conditional",
+        action="store_true",
+        help="train a conditional GAN on (image, label) pairs: generate the "
+        "digit you ask for; the grids show one row per digit",
+    )
 
     sample = sub.add_parser(
         "sample",
@@ -125,12 +131,23 @@ def train(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
-    (x_train, _), _ = load_mnist(args.data_dir)
+    (x_train, y_train), _ = load_mnist(args.data_dir)
     if args.limit:
-        x_train = x_train[: args.limit]
+        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     print(f"ganlab: training on {len(x_train)} MNIST images for {args.epochs} epochs")
 
-    gan = build_dcgan(args.latent_dim, (28, 28, 1), width=args.width, seed=args.seed)
+    if args.conditional:
+        from ganlab.conditional import ClassGridMonitor, build_conditional_dcgan
+
+        gan = build_conditional_dcgan(
+            args.latent_dim, 10, (28, 28, 1), width=args.width, seed=args.seed
+        )
+        monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed)
+    else:
+        gan = build_dcgan(
+            args.latent_dim, (28, 28, 1), width=args.width, seed=args.seed
+        )
+        monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
     gan.compile(
         d_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
         g_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
@@ -140,12 +157,16 @@ def train(args: argparse.Namespace) -> Path:
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
-        GANMonitor(out, n=64, seed=args.seed),
+        monitor,
         keras.callbacks.BackupAndRestore(str(out / "backup")),
     ]
     start = time.perf_counter()
     gan.fit(
-        x_train, epochs=args.epochs, batch_size=args.batch_size, callbacks=callbacks
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        callbacks=callbacks,
     )
     seconds = time.perf_counter() - start
 

@@ -1,0 +1,251 @@
+"""ConditionalGAN: label handling, training, save/load, pictures and the CLI."""
+
+import imageio.v3 as iio
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganlab
+from ganlab import cli
+from ganlab.conditional import (
+    ClassGridMonitor,
+    check_labels,
+    class_grid,
+    interpolate_classes,
+    save_class_grid,
+    save_interpolation_gif,
+)
+
+K = 10
+
+
+def make_tiny_cgan(seed=1, **compile_kwargs):
+    keras.utils.set_random_seed(seed)
+    cgan = ganlab.build_conditional_dcgan(8, K, (28, 28, 1), width=4, seed=seed)
+    cgan.compile(**compile_kwargs)
+    return cgan
+
+
+@pytest.fixture(scope="module")
+def cgan():
+    return make_tiny_cgan()
+
+
+@pytest.fixture
+def labels():
+    return np.arange(256) % K
+
+
+def test_network_shapes():
+    g = ganlab.make_conditional_generator(8, K, (28, 28, 1), width=4)
+    d = ganlab.make_conditional_discriminator((28, 28, 1), K, width=4)
+    z = keras.ops.zeros((3, 8))
+    y = keras.ops.convert_to_tensor(np.eye(K, dtype="float32")[[0, 1, 2]])
+    images = g([z, y])
+    assert tuple(images.shape) == (3, 28, 28, 1)
+    assert float(keras.ops.max(keras.ops.abs(images))) <= 1.0
+    assert tuple(d([images, y]).shape) == (3, 1)
+    # Other image shapes and class counts work too.
+    g3 = ganlab.make_conditional_generator(4, 3, (32, 32, 3), width=4)
+    assert g3.output_shape == (None, 32, 32, 3)
+
+
+def test_label_changes_the_image_and_the_logit():
+    g = ganlab.make_conditional_generator(8, K, (28, 28, 1), width=4)
+    d = ganlab.make_conditional_discriminator((28, 28, 1), K, width=4, dropout=0)
+    z = np.random.default_rng(0).normal(size=(1, 8)).astype("float32")
+    a = g([z, np.eye(K, dtype="float32")[[3]]])
+    b = g([z, np.eye(K, dtype="float32")[[7]]])
+    assert not np.allclose(a, b)
+    la = d([a, keras.ops.convert_to_tensor(np.eye(K, dtype="float32")[[3]])])
+    lb = d([a, keras.ops.convert_to_tensor(np.eye(K, dtype="float32")[[7]])])
+    assert not np.allclose(la, lb)
+
+
+def test_check_labels_int_and_one_hot():
+    one_hot = check_labels([2, 0, 9], K)
+    assert one_hot.shape == (3, K) and one_hot.dtype == np.float32
+    np.testing.assert_array_equal(one_hot.argmax(1), [2, 0, 9])
+    np.testing.assert_array_equal(check_labels(one_hot, K), one_hot)
+    np.testing.assert_array_equal(check_labels(np.array([2.0, 0.0, 9.0]), K), one_hot)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (None, "needs class labels"),
+        ([0, 10, 3], r"must lie in \[0, 10\)"),
+        ([-1, 2], r"must lie in \[0, 10\)"),
+        (np.zeros((4, 3)), r"shape \(N,\) .* or \(N, 10\)"),
+        (np.zeros((4, 10, 1)), r"shape \(N,\) .* or \(N, 10\)"),
+        (np.zeros((2, 10)), "sum to 1"),
+        ([0.5, 1.0], "integer class ids"),
+        (np.array(["a", "b"]), "must be numbers"),
+    ],
+)
+def test_check_labels_rejects_bad_labels(bad, match):
+    with pytest.raises(ValueError, match=match):
+        check_labels(bad, K)
+
+
+def test_fit_with_int_and_one_hot_labels(tiny_images, labels):
+    cgan = make_tiny_cgan()
+    h = cgan.fit(tiny_images, labels, epochs=1, batch_size=64, verbose=0)
+    assert set(h.history) == {"d_loss", "g_loss", "d_real", "d_fake", "loss"}
+    assert np.isfinite(h.history["loss"][0])
+    one_hot = np.eye(K, dtype="float32")[labels]
+    cgan.fit((tiny_images, one_hot), epochs=1, batch_size=64, verbose=0)
+    ds = tf.data.Dataset.from_tensor_slices((tiny_images, labels))
+    cgan.fit(ds.batch(64), epochs=1, verbose=0)
+    cgan.fit(ds, batch_size=64, epochs=1, verbose=0)  # unbatched
+    assert cgan.g_optimizer.iterations.numpy() == 4 * 4
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (None, "needs class labels"),
+        ("range", r"must lie in \[0, 10\)"),
+        ("shape", r"shape \(N,\) .* or \(N, 10\)"),
+        ("count", "Got 100 labels for 256 images"),
+    ],
+)
+def test_fit_rejects_bad_labels(cgan, tiny_images, labels, y, match):
+    bad = {
+        "range": labels + 1,
+        "shape": labels.reshape(128, 2),
+        "count": labels[:100],
+    }.get(y)
+    with pytest.raises(ValueError, match=match):
+        cgan.fit(tiny_images, bad, epochs=1, verbose=0)
+
+
+def test_fit_rejects_datasets_without_or_with_bad_labels(cgan, tiny_images, labels):
+    with pytest.raises(ValueError, match="needs labels"):
+        cgan.fit(tf.data.Dataset.from_tensor_slices(tiny_images).batch(64), verbose=0)
+    bad = tf.data.Dataset.from_tensor_slices((tiny_images, labels + 5)).batch(64)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 10\)"):
+        cgan.fit(bad, verbose=0)
+    with pytest.raises(ValueError, match="must lie in"):
+        cgan.fit(tiny_images.astype("float32"), labels, verbose=0)  # [0, 255] floats
+
+
+def test_remedies_of_the_unconditional_gan_are_refused():
+    cgan = ganlab.build_conditional_dcgan(8, K, width=4)
+    with pytest.raises(ValueError, match="does not support pack"):
+        cgan.compile(pack=2)
+
+
+def test_mismatched_networks_raise():
+    g = ganlab.make_conditional_generator(8, K, width=4)
+    with pytest.raises(ValueError, match="same num_classes"):
+        ganlab.ConditionalGAN(g, ganlab.make_conditional_discriminator(num_classes=3))
+    with pytest.raises(ValueError, match="two inputs"):
+        ganlab.ConditionalGAN(g, ganlab.make_discriminator(width=4))
+    with pytest.raises(ValueError, match="num_classes=5"):
+        ganlab.ConditionalGAN(
+            g, ganlab.make_conditional_discriminator(width=4), num_classes=5
+        )
+
+
+def test_generate_requested_labels_and_seed(cgan):
+    a = cgan.generate([3, 3, 8], seed=4)
+    assert a.shape == (3, 28, 28, 1) and a.dtype == np.float32
+    assert a.min() >= -1 and a.max() <= 1
+    np.testing.assert_array_equal(a, cgan.generate([3, 3, 8], seed=4))
+    # Same seed, other labels: other images (the label enters the generator).
+    assert not np.allclose(a, cgan.generate([5, 5, 1], seed=4))
+    np.testing.assert_array_equal(a, cgan.generate(np.eye(K)[[3, 3, 8]], seed=4))
+    assert cgan.generate(np.zeros(0, int)).shape == (0, 28, 28, 1)
+    with pytest.raises(ValueError, match="sequence of labels"):
+        cgan.generate(16)
+    with pytest.raises(ValueError, match="must lie in"):
+        cgan.generate([11])
+    z = np.zeros((2, 8), "float32")
+    assert tuple(cgan([z, np.eye(K, dtype="float32")[:2]]).shape) == (2, 28, 28, 1)
+
+
+def test_save_load_roundtrip_and_resume(tmp_path, tiny_images, labels):
+    cgan = make_tiny_cgan(
+        g_optimizer=keras.optimizers.RMSprop(5e-4), d_steps=2, simultaneous=False
+    )
+    cgan.fit(tiny_images, labels, epochs=1, batch_size=64, verbose=0)
+    path = tmp_path / "cgan.keras"
+    cgan.save(path)
+    loaded = keras.models.load_model(path)
+
+    assert isinstance(loaded, ganlab.ConditionalGAN)
+    assert loaded.num_classes == K and loaded.latent_dim == 8 and loaded.d_steps == 2
+    want = [0, 4, 9, 9]
+    np.testing.assert_array_equal(
+        loaded.generate(want, seed=3), cgan.generate(want, seed=3)
+    )
+    assert isinstance(loaded.g_optimizer, keras.optimizers.RMSprop)
+    for name in ("d_optimizer", "g_optimizer"):
+        saved, restored = getattr(cgan, name), getattr(loaded, name)
+        assert restored.iterations.numpy() == saved.iterations.numpy() > 0
+        for a, b in zip(saved.variables, restored.variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    loaded.fit(tiny_images, labels, epochs=1, batch_size=64, verbose=0)
+    assert loaded.g_optimizer.iterations.numpy() == 8
+
+
+def test_simultaneous_update_trains(tiny_images, labels):
+    cgan = make_tiny_cgan(simultaneous=True)
+    before = [w.numpy().copy() for w in cgan.generator.trainable_weights]
+    cgan.fit(tiny_images, labels, epochs=1, batch_size=64, verbose=0)
+    after = cgan.generator.trainable_weights
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(before, after))
+    assert cgan.d_optimizer.iterations.numpy() == 4
+
+
+def test_class_grid_is_one_row_per_class(cgan, tmp_path):
+    n = 3
+    grid = class_grid(cgan, n_per_class=n, seed=5)
+    assert grid.shape == (K * n, 28, 28, 1)
+    z = keras.ops.convert_to_numpy(keras.random.normal((n, 8), seed=5))
+    for k in (0, 7):
+        row = cgan.generate_from(z, np.full(n, k))
+        np.testing.assert_allclose(grid[k * n : (k + 1) * n], row, atol=1e-6)
+    picture = save_class_grid(cgan, tmp_path / "grid.png", n_per_class=n, scale=1)
+    assert iio.imread(tmp_path / "grid.png").shape == picture.shape[:2]
+    assert picture.shape[:2] == (K * 30 + 2, n * 30 + 2)
+
+
+def test_interpolation_between_two_classes(cgan, tmp_path):
+    path = interpolate_classes(cgan, 1, 7, steps=5, seed=2)
+    assert path.shape == (5, 28, 28, 1)
+    np.testing.assert_allclose(path[0], cgan.generate([1], seed=2)[0], atol=1e-6)
+    np.testing.assert_allclose(path[-1], cgan.generate([7], seed=2)[0], atol=1e-6)
+    frames = save_interpolation_gif(
+        cgan, tmp_path / "interp.gif", 1, 7, steps=5, n=3, scale=1
+    )
+    gif = iio.imread(tmp_path / "interp.gif", index=None)
+    assert len(gif) == 5 + 3  # forward, then back without repeating the ends
+    assert frames.shape[0] == 5 and gif.shape[1:3] == frames.shape[1:3]
+    with pytest.raises(ValueError, match="must lie in"):
+        interpolate_classes(cgan, 1, 12)
+
+
+def test_class_grid_monitor_writes_grids_and_gif(tmp_path, tiny_images, labels):
+    cgan = make_tiny_cgan()
+    monitor = ClassGridMonitor(tmp_path, n_per_class=2, scale=1)
+    cgan.fit(tiny_images, labels, epochs=2, batch_size=128, callbacks=[monitor])
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"epoch_001.png", "epoch_002.png", "progress.gif"} <= names
+    assert iio.imread(tmp_path / "epoch_002.png").shape == (K * 30 + 2, 2 * 30 + 2)
+
+
+def test_cli_train_conditional(tmp_path, mnist):
+    out = tmp_path / "run"
+    argv = ["train", "--conditional", "--out", str(out), "--epochs", "1"]
+    tiny = ["--limit", "256", "--width", "4", "--latent-dim", "8", "--seed", "1"]
+    assert cli.main(argv + tiny) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"epoch_001.png", "progress.gif", "history.json", "model.keras"} <= names
+    cgan = keras.models.load_model(out / "model.keras")
+    assert isinstance(cgan, ganlab.ConditionalGAN)
+    assert cgan.generate([0, 9], seed=0).shape == (2, 28, 28, 1)
+    # One row per digit in the grids: 10 rows of 10.
+    assert iio.imread(out / "epoch_001.png").shape[:2] == (2 * 302, 2 * 302)
