@@ -15,6 +15,15 @@ from ganlab.models import make_discriminator, make_generator
 
 __version__ = "0.1.0"
 
+# Mode-collapse lab (issue 4).
+from ganlab import toy  # noqa: E402
+from ganlab.models import (  # noqa: E402
+    MinibatchStdDev,
+    make_mlp_discriminator,
+    make_mlp_generator,
+)
+from ganlab.toy import mode_metrics  # noqa: E402
+
 __all__ = [
     "ConditionalGAN",
     "build_conditional_dcgan",
@@ -35,4 +44,9 @@ __all__ = [
     "make_generator",
     "models",
     "plotting",
+    "toy",
+    "MinibatchStdDev",
+    "make_mlp_discriminator",
+    "make_mlp_generator",
+    "mode_metrics",
 ]

@@ -103,7 +103,10 @@ class GAN(keras.Model):
                 f"generator with make_generator(latent_dim={latent_dim})."
             )
         d_in = discriminator.input_shape
-        if tuple(g_out[1:]) != tuple(d_in[1:]):
+        packs = d_in[-1] // g_out[-1] if d_in[-1] and g_out[-1] else 1
+        # A packing discriminator (PacGAN) takes m samples concatenated on
+        # the last axis: (..., m·C). GAN.compile(pack=m) checks m.
+        if tuple(g_out[1:-1]) != tuple(d_in[1:-1]) or d_in[-1] != packs * g_out[-1]:
             raise ValueError(
                 f"The generator produces images of shape {tuple(g_out[1:])} but the "
                 f"discriminator expects {tuple(d_in[1:])}. Build both with the same "
@@ -124,6 +127,12 @@ class GAN(keras.Model):
         loss: str | losses_lib.AdversarialLoss | dict = "bce",
         d_steps: int = 1,
         simultaneous: bool = False,
+        gradient_penalty: float = 0.0,
+        instance_noise: float = 0.0,
+        instance_noise_steps: int = 10_000,
+        unrolled_steps: int = 0,
+        unrolled_lr: float | None = None,
+        pack: int = 1,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -142,6 +151,41 @@ class GAN(keras.Model):
                 same G(z)); G's gradient then comes from D before its update.
                 Cheaper per step (one generator pass, one discriminator pass
                 on fakes instead of two); requires ``d_steps=1``.
+            gradient_penalty: λ of the WGAN-GP penalty (Gulrajani et al.
+                2017, "Improved Training of Wasserstein GANs",
+                https://arxiv.org/abs/1704.00028), added to D's loss:
+                λ (‖∇_x̂ D(x̂)‖₂ - 1)² at x̂ = εx + (1 - ε)G(z), ε ~ U[0, 1]
+                per example. 10 is the paper's value, with
+                ``loss="wasserstein"`` and ``d_steps=5``; 0 turns it off.
+            instance_noise: σ₀ of annealed instance noise (Sønderby et al.
+                2017, https://arxiv.org/abs/1610.04490; Arjovsky & Bottou
+                2017): D sees x + σ_t n and G(z) + σ_t n, n ~ N(0, I), in its
+                own and in G's update, with σ_t = σ₀ max(0, 1 - t/T) after t
+                generator steps. The noise makes the real and fake
+                distributions overlap, so D cannot become perfect. 0 is off.
+            instance_noise_steps: T, the steps over which σ decays to 0.
+            unrolled_steps: k of the unrolled GAN (Metz et al. 2017,
+                "Unrolled Generative Adversarial Networks",
+                https://arxiv.org/abs/1611.02163). G's loss is taken through
+                D_k, a copy of D advanced k gradient steps on the current
+                real batch and G's samples, θ_{i+1} = θ_i - η ∇_θ L_D(θ_i),
+                differentiated through all k steps; the real D is untouched.
+                G then anticipates how D would react to a collapse. Written
+                with ``discriminator.stateless_call`` (plain SGD steps, not
+                the D optimizer's). 0 is off; costs ~2k extra D passes.
+            unrolled_lr: η of the unrolled SGD steps; the D optimizer's
+                learning rate when None.
+            pack: m of PacGAN (Lin et al. 2018, "PacGAN: The power of two
+                samples in generative adversarial networks",
+                https://arxiv.org/abs/1712.04086). Real and fake batches are
+                grouped into batch/m packs of m samples concatenated on the
+                last axis (channels of an image, features of a vector), and
+                D judges each pack: a collapsed generator's packs hold
+                near-identical samples, which D spots easily. The
+                discriminator must take m·C input channels (build it with
+                ``make_discriminator(..., pack=m)``); the batch size must be
+                a multiple of m. ``d_real``/``d_fake`` then average over
+                packs. 1 is off.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
@@ -151,6 +195,10 @@ class GAN(keras.Model):
             raise ValueError(
                 "simultaneous=True updates D once per step: use d_steps=1."
             )
+        self._check_remedies(
+            simultaneous, gradient_penalty, instance_noise, instance_noise_steps,
+            unrolled_steps, pack,
+        )  # fmt: skip
         super().compile(optimizer=None, loss=None, **kwargs)
         self.d_optimizer = self._get_optimizer(d_optimizer)
         self.g_optimizer = self._get_optimizer(g_optimizer)
@@ -162,11 +210,41 @@ class GAN(keras.Model):
         self.loss_fn = losses_lib.get(loss)
         self.d_steps = int(d_steps)
         self.simultaneous = bool(simultaneous)
+        self.gradient_penalty = float(gradient_penalty)
+        self.instance_noise = float(instance_noise)
+        self.instance_noise_steps = int(instance_noise_steps)
+        self.unrolled_steps = int(unrolled_steps)
+        self.unrolled_lr = None if unrolled_lr is None else float(unrolled_lr)
+        self.pack = int(pack)
         # Build the optimizers now, so that saved or backed-up optimizer state
         # can be restored before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
         self._gan_compile_kwargs = kwargs
+
+    def _check_remedies(
+        self, simultaneous, gradient_penalty, instance_noise, noise_steps,
+        unrolled_steps, pack,
+    ) -> None:  # fmt: skip
+        if gradient_penalty < 0 or instance_noise < 0 or unrolled_steps < 0:
+            raise ValueError(
+                "gradient_penalty, instance_noise and unrolled_steps must be >= 0."
+            )
+        if int(noise_steps) < 1:
+            raise ValueError(f"instance_noise_steps must be >= 1, got {noise_steps}.")
+        if simultaneous and (gradient_penalty or unrolled_steps):
+            raise ValueError(
+                "simultaneous=True does not support gradient_penalty or "
+                "unrolled_steps: use the default alternating update."
+            )
+        d_channels = self.discriminator.input_shape[-1]
+        g_channels = self.generator.output_shape[-1]
+        if int(pack) < 1 or d_channels != int(pack) * g_channels:
+            raise ValueError(
+                f"pack={pack} needs a discriminator taking pack × {g_channels} "
+                f"= {int(pack) * g_channels} input channels, but it takes "
+                f"{d_channels}. Build it with make_discriminator(..., pack={pack})."
+            )
 
     @staticmethod
     def _get_optimizer(identifier):
@@ -183,8 +261,24 @@ class GAN(keras.Model):
             "loss": keras.saving.serialize_keras_object(self.loss_fn),
             "d_steps": self.d_steps,
             "simultaneous": self.simultaneous,
+            **self._remedy_config(),
             **self._gan_compile_kwargs,
         }
+
+    def _remedy_config(self) -> dict:
+        """The remedy options that differ from their defaults."""
+        values = {
+            "gradient_penalty": (self.gradient_penalty, 0.0),
+            "instance_noise": (self.instance_noise, 0.0),
+            "unrolled_steps": (self.unrolled_steps, 0),
+            "pack": (self.pack, 1),
+        }
+        config = {k: v for k, (v, default) in values.items() if v != default}
+        if self.instance_noise:
+            config["instance_noise_steps"] = self.instance_noise_steps
+        if self.unrolled_lr is not None:
+            config["unrolled_lr"] = self.unrolled_lr
+        return config
 
     def compile_from_config(self, config: dict) -> None:
         config = dict(config)
@@ -248,13 +342,53 @@ class GAN(keras.Model):
         """Run the generator: (batch, latent_dim) noise → (batch, H, W, C)."""
         return self.generator(z, training=training)
 
+    # The remedies below are Python-level switches, resolved when the step
+    # is traced: with none of them on, the step's graph is the plain one.
+    def _d_inputs(self, real, fake):
+        """Pack (PacGAN) and add instance noise to D's real and fake inputs."""
+        if self.pack > 1:
+            real, fake = pack_samples(real, self.pack), pack_samples(fake, self.pack)
+        if self.instance_noise:
+            real, fake = self._add_instance_noise(real), self._add_instance_noise(fake)
+        return real, fake
+
+    def _fake_input(self, fake):
+        """D's input for G's update: packed and noised like in D's update."""
+        if self.pack > 1:
+            fake = pack_samples(fake, self.pack)
+        if self.instance_noise:
+            fake = self._add_instance_noise(fake)
+        return fake
+
+    def instance_noise_std(self):
+        """σ_t = σ₀ max(0, 1 - t/T) after t generator steps (a scalar tensor)."""
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.maximum(0.0, 1.0 - t / float(self.instance_noise_steps))
+        return self.instance_noise * decay
+
+    def _add_instance_noise(self, x):
+        seed = self.seed_generator.next()
+        noise = tf.random.stateless_normal(ops.shape(x), seed=seed, dtype=x.dtype)
+        return x + self.instance_noise_std() * noise
+
+    def _gradient_penalty(self, real, fake):
+        """Per-example λ (‖∇D(x̂)‖₂ - 1)² at random interpolates x̂."""
+        eps_shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
+        eps = tf.random.stateless_uniform(eps_shape, seed=self.seed_generator.next())
+        return self.gradient_penalty * gradient_penalty(
+            self.discriminator, eps * real + (1.0 - eps) * fake
+        )
+
     def _d_step(self, real):
         batch = ops.shape(real)[0]
         fake = self.generator(self.sample_latent(batch), training=True)
+        real, fake = self._d_inputs(real, fake)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            if self.gradient_penalty:
+                d_per_example += self._gradient_penalty(real, fake)
             d_loss = _global_mean(d_per_example)
         weights = self.discriminator.trainable_weights
         grads = tape.gradient(d_loss, weights)
@@ -264,9 +398,49 @@ class GAN(keras.Model):
     def _g_step(self, batch):
         z = self.sample_latent(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(
-                self.generator(z, training=True), training=True
-            )
+            fake = self._fake_input(self.generator(z, training=True))
+            fake_logits = self.discriminator(fake, training=True)
+            g_per_example = self.loss_fn.generator_loss(fake_logits)
+            g_loss = _global_mean(g_per_example)
+        weights = self.generator.trainable_weights
+        grads = tape.gradient(g_loss, weights)
+        self.g_optimizer.apply_gradients(zip(grads, weights))
+        return g_per_example
+
+    def _unrolled_logits(self, real, fake):
+        """D's logits on ``fake`` after k SGD steps of D on (real, fake).
+
+        Runs functionally on copies of D's variable values, so the gradient
+        flows through every unrolled step back to G, and D stays untouched.
+        """
+        d = self.discriminator
+        lr = self.unrolled_lr
+        if lr is None:
+            lr = ops.cast(self.d_optimizer.learning_rate, "float32")
+        trainable = [tf.identity(v.value) for v in d.trainable_variables]
+        non_trainable = [tf.identity(v.value) for v in d.non_trainable_variables]
+        for _ in range(self.unrolled_steps):
+            with tf.GradientTape() as tape:
+                tape.watch(trainable)
+                both = ops.concatenate([real, fake], axis=0)
+                logits, non_trainable = d.stateless_call(
+                    trainable, non_trainable, both, training=True
+                )
+                real_logits, fake_logits = ops.split(logits, 2, axis=0)
+                loss = ops.mean(
+                    self.loss_fn.discriminator_loss(real_logits, fake_logits)
+                )
+            grads = tape.gradient(loss, trainable)
+            trainable = [w - lr * g for w, g in zip(trainable, grads)]
+        logits, _ = d.stateless_call(trainable, non_trainable, fake, training=True)
+        return logits
+
+    def _unrolled_g_step(self, real):
+        real = self._fake_input(real)
+        z = self.sample_latent(ops.shape(real)[0] * self.pack)
+        with tf.GradientTape() as tape:
+            fake = self._fake_input(self.generator(z, training=True))
+            fake_logits = self._unrolled_logits(ops.stop_gradient(real), fake)
             g_per_example = self.loss_fn.generator_loss(fake_logits)
             g_loss = _global_mean(g_per_example)
         weights = self.generator.trainable_weights
@@ -278,8 +452,9 @@ class GAN(keras.Model):
         z = self.sample_latent(ops.shape(real)[0])
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
             fake = self.generator(z, training=True)
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_in, fake_in = self._d_inputs(real, fake)
+            real_logits = self.discriminator(real_in, training=True)
+            fake_logits = self.discriminator(fake_in, training=True)
             d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
             g_per_example = self.loss_fn.generator_loss(fake_logits)
             d_loss = _global_mean(d_per_example)
@@ -310,7 +485,10 @@ class GAN(keras.Model):
         else:
             for _ in range(self.d_steps):
                 d_per_example, real_logits, fake_logits = self._d_step(real)
-            g_per_example = self._g_step(ops.shape(real)[0])
+            if self.unrolled_steps:
+                g_per_example = self._unrolled_g_step(real)
+            else:
+                g_per_example = self._g_step(ops.shape(real)[0])
 
         self.d_loss_tracker.update_state(d_per_example)
         self.g_loss_tracker.update_state(g_per_example)
@@ -342,7 +520,12 @@ class GAN(keras.Model):
             raise ValueError("A GAN trains on images alone: pass x and leave y=None.")
         if x is None:
             raise ValueError("gan.fit() needs real images as x.")
-        if not _is_keras_dataset(x):
+        if len(self.image_shape) == 1:
+            # Vector (toy) data: no image checks; datasets pass unchanged.
+            if not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset)):
+                shuffle = kwargs.pop("shuffle", True)
+                x = _vector_dataset(x, batch_size or 128, shuffle, self.seed)
+        elif not _is_keras_dataset(x):
             # NumPy arrays are shuffled by make_dataset; datasets keep their order.
             shuffle = kwargs.pop("shuffle", True)
             x = make_dataset(
@@ -391,6 +574,47 @@ class GAN(keras.Model):
             return np.zeros((0, *self.image_shape), "float32")
         out = self.generator.predict(z, batch_size=batch_size, verbose=0)
         return np.asarray(out, dtype="float32")
+
+
+def pack_samples(x, m: int):
+    """Group a batch into packs of m samples concatenated on the last axis.
+
+    (B, ..., C) → (B/m, ..., m·C): sample j of pack i is x[i·m + j], placed at
+    channels [j·C, (j + 1)·C). B must be a multiple of m.
+    """
+    shape = tuple(x.shape[1:])
+    x = ops.reshape(x, (-1, m) + shape)
+    rank = len(shape) + 2
+    # Move the pack axis (1) just before the channel axis, then merge them.
+    perm = [0] + list(range(2, rank - 1)) + [1, rank - 1]
+    x = ops.transpose(x, perm)
+    return ops.reshape(x, (-1,) + shape[:-1] + (m * shape[-1],))
+
+
+def gradient_penalty(critic, points):
+    """(‖∇_x D(x)‖₂ - 1)² per example, shape (batch,), at ``points``.
+
+    The WGAN-GP penalty (Gulrajani et al. 2017) without its weight λ; the
+    gradient is taken per example over all non-batch axes.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        out = ops.sum(critic(points, training=True))
+    grads = tape.gradient(out, points)
+    grads = ops.reshape(grads, (ops.shape(grads)[0], -1))
+    norm = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)
+    return ops.square(norm - 1.0)
+
+
+def _vector_dataset(x, batch_size: int, shuffle: bool, seed) -> tf.data.Dataset:
+    """Shuffled, batched dataset of (N, D) float vectors (toy 2-D data)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or len(x) == 0 or not np.all(np.isfinite(x)):
+        raise ValueError(f"Vector data must be finite, shape (N, D); got {x.shape}.")
+    ds = tf.data.Dataset.from_tensor_slices(x)
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(min(batch_size, len(x)), drop_remainder=True).prefetch(2)
 
 
 def _is_keras_dataset(x) -> bool:

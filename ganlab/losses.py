@@ -92,6 +92,60 @@ def bce_generator_loss(fake_logits, saturating: bool = False):
     return ops.binary_crossentropy(ops.ones_like(fake), fake, from_logits=True)
 
 
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """Least-squares (LSGAN) loss of the discriminator, per example.
+
+    Mao et al. 2017, "Least Squares Generative Adversarial Networks",
+    https://arxiv.org/abs/1611.04076, with targets a = 0 (fake), b = 1 (real):
+
+        L_D = ½ (D(x) - 1)² + ½ D(G(z))²,
+
+    on the raw output D(x) (the "logit", no sigmoid). The quadratic penalty
+    keeps pulling samples that lie far on the real side of the boundary, so
+    gradients do not vanish where BCE saturates.
+
+    Returns:
+        Per-example loss, shape (batch,), values >= 0.
+    """
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return 0.5 * ops.square(real - 1.0) + 0.5 * ops.square(fake)
+
+
+def least_squares_generator_loss(fake_logits):
+    """Least-squares loss of the generator, per example (target c = 1).
+
+        L_G = ½ (D(G(z)) - 1)².
+
+    Returns:
+        Per-example loss, shape (batch,), values >= 0.
+    """
+    return 0.5 * ops.square(_flat(fake_logits) - 1.0)
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    """Wasserstein critic loss, per example.
+
+    Arjovsky et al. 2017, "Wasserstein GAN", https://arxiv.org/abs/1701.07875:
+    the critic f estimates W(P_r, P_g) = max_{‖f‖_L ≤ 1} E f(x) - E f(G(z)),
+    so it minimizes
+
+        L_D = f(G(z)) - f(x).
+
+    The Lipschitz constraint is not in this loss: add it with
+    ``GAN.compile(gradient_penalty=10.0)`` (WGAN-GP, Gulrajani et al. 2017)
+    or a spectrally normalized critic.
+
+    Returns:
+        Per-example loss, shape (batch,), any real value.
+    """
+    return _flat(fake_logits) - _flat(real_logits)
+
+
+def wasserstein_generator_loss(fake_logits):
+    """Wasserstein generator loss, per example: L_G = -f(G(z)), any real value."""
+    return -_flat(fake_logits)
+
+
 @keras.saving.register_keras_serializable(package="ganlab")
 class AdversarialLoss:
     """Base class: a pair of per-example losses for D and G.
@@ -154,19 +208,58 @@ class BCE(AdversarialLoss):
         return {"saturating": self.saturating, "label_smoothing": self.label_smoothing}
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
+class LeastSquares(AdversarialLoss):
+    """The LSGAN loss (Mao et al. 2017); see
+    :func:`least_squares_discriminator_loss` for the formulas."""
+
+    name = "least_squares"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return least_squares_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return least_squares_generator_loss(fake_logits)
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class Wasserstein(AdversarialLoss):
+    """The WGAN loss (Arjovsky et al. 2017); see
+    :func:`wasserstein_discriminator_loss`.
+
+    Use it with a Lipschitz constraint on the critic:
+    ``gan.compile(loss="wasserstein", gradient_penalty=10.0, d_steps=5)`` is
+    WGAN-GP (Gulrajani et al. 2017). The logged ``d_real``/``d_fake`` are
+    sigmoids of critic values and have no probability meaning here.
+    """
+
+    name = "wasserstein"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return wasserstein_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return wasserstein_generator_loss(fake_logits)
+
+
 _NAMED_LOSSES = {
     "bce": lambda: BCE(),
     "non_saturating": lambda: BCE(),
     "minimax": lambda: BCE(saturating=True),
     "saturating": lambda: BCE(saturating=True),
+    "least_squares": lambda: LeastSquares(),
+    "lsgan": lambda: LeastSquares(),
+    "wasserstein": lambda: Wasserstein(),
+    "wgan": lambda: Wasserstein(),
 }
 
 
 def get(identifier: str | AdversarialLoss | dict) -> AdversarialLoss:
     """Turn a name, config dict or loss object into an :class:`AdversarialLoss`.
 
-    Names: ``"bce"`` / ``"non_saturating"`` (the default GAN loss) and
-    ``"minimax"`` / ``"saturating"``.
+    Names: ``"bce"`` / ``"non_saturating"`` (the default GAN loss),
+    ``"minimax"`` / ``"saturating"``, ``"least_squares"`` / ``"lsgan"`` and
+    ``"wasserstein"`` / ``"wgan"``.
     """
     if isinstance(identifier, AdversarialLoss):
         return identifier

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 MIN_START_SIDE = 4
 
@@ -116,6 +116,9 @@ def make_discriminator(
     dropout: float = 0.3,
     batch_norm: bool = False,
     name: str = "discriminator",
+    spectral_norm: bool = False,
+    minibatch_std: bool = False,
+    pack: int = 1,
 ) -> keras.Model:
     """The DCGAN discriminator: image → one real/fake logit.
 
@@ -133,23 +136,150 @@ def make_discriminator(
         dropout: dropout rate after each stage (0 turns it off).
         batch_norm: add BatchNorm after every convolution but the first.
         name: model name.
+        spectral_norm: wrap every convolution and the logit layer in
+            ``keras.layers.SpectralNormalization`` (see :func:`_maybe_sn`).
+        minibatch_std: append the minibatch standard-deviation feature map
+            before the last convolution (see :class:`MinibatchStdDev`).
+        pack: m of PacGAN: the input holds m images concatenated on the
+            channel axis, shape (H, W, m·C) (see ``GAN.compile(pack=m)``).
 
     Returns:
-        A functional model mapping (batch, H, W, C) images in [-1, 1] to
+        A functional model mapping (batch, H, W, m·C) images in [-1, 1] to
         (batch, 1) float32 logits, any real value.
     """
-    image_shape = _check_image_shape(image_shape)
+    height, width_px, channels = _check_image_shape(image_shape)
     n = num_upsamplings(image_shape)
+    _check_pack(pack)
 
-    image = keras.Input(image_shape, name="image")
+    image = keras.Input((height, width_px, channels * pack), name="image")
     x = image
     for i in range(n):
-        x = layers.Conv2D(width * 2**i, kernel_size, 2, padding="same")(x)
+        if minibatch_std and i == n - 1:
+            x = MinibatchStdDev()(x)
+        conv = layers.Conv2D(width * 2**i, kernel_size, 2, padding="same")
+        x = _maybe_sn(conv, spectral_norm)(x)
         if batch_norm and i > 0:
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
     x = layers.Flatten()(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    logit_layer = layers.Dense(1, dtype="float32", name="logit")
+    logit = _maybe_sn(logit_layer, spectral_norm)(x)
     return keras.Model(image, logit, name=name)
+
+
+def _check_pack(pack: int) -> None:
+    if int(pack) != pack or pack < 1:
+        raise ValueError(f"pack must be a positive integer, got {pack}.")
+
+
+def _maybe_sn(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
+    """Wrap ``layer`` in spectral normalization when asked.
+
+    Miyato et al. 2018, "Spectral Normalization for Generative Adversarial
+    Networks", https://arxiv.org/abs/1802.05957: each weight W is divided by
+    its largest singular value σ(W), estimated by one power iteration per
+    training step, so every layer is 1-Lipschitz and so is D (with
+    1-Lipschitz activations). This bounds how sharply D can react to a
+    collapsed generator, and its gradients stay informative.
+    """
+    if not spectral_norm:
+        return layer
+    return layers.SpectralNormalization(layer, name=f"sn_{layer.name}")
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class MinibatchStdDev(layers.Layer):
+    """Append the minibatch standard deviation as one more feature.
+
+    Karras et al. 2018, "Progressive Growing of GANs",
+    https://arxiv.org/abs/1710.10196, section 3: the standard deviation of
+    every feature over the batch, averaged into one scalar s ≥ 0, is
+    appended to every example as a constant channel. A collapsed generator's
+    batch has s ≈ 0 while a real batch does not, so D can tell them apart
+    and G is pushed to vary its samples.
+
+    Input (B, ..., C) → output (B, ..., C + 1). The whole batch is one
+    group; the statistic is per replica under ``tf.distribute``.
+    """
+
+    def call(self, x):
+        std = ops.sqrt(ops.var(x, axis=0) + 1e-8)
+        s = ops.mean(std)
+        feature = ops.ones_like(x[..., :1]) * s
+        return ops.concatenate([x, feature], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+def make_mlp_generator(
+    latent_dim: int = 2,
+    output_dim: int = 2,
+    hidden: int = 128,
+    depth: int = 3,
+    name: str = "mlp_generator",
+) -> keras.Model:
+    """A small MLP generator for vector (e.g. toy 2-D) data.
+
+    z → [Dense(hidden) → ReLU] × depth → Dense(output_dim), linear output:
+    toy data (a 5×5 grid spans [-4, 4]) is not in [-1, 1].
+
+    Args:
+        latent_dim: size of the noise vector z.
+        output_dim: dimension D of the samples.
+        hidden: units per hidden layer.
+        depth: number of hidden layers.
+        name: model name.
+
+    Returns:
+        A model mapping (batch, latent_dim) to (batch, output_dim) float32,
+        unbounded values.
+    """
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for _ in range(depth):
+        x = layers.Dense(hidden, activation="relu")(x)
+    out = layers.Dense(output_dim, dtype="float32", name="sample")(x)
+    return keras.Model(z, out, name=name)
+
+
+def make_mlp_discriminator(
+    input_dim: int = 2,
+    hidden: int = 128,
+    depth: int = 3,
+    spectral_norm: bool = False,
+    minibatch_std: bool = False,
+    pack: int = 1,
+    name: str = "mlp_discriminator",
+) -> keras.Model:
+    """A small MLP discriminator for vector data: sample(s) → one logit.
+
+    [Dense(hidden) → LeakyReLU(0.2)] × depth → Dense(1).
+
+    Args:
+        input_dim: dimension D of one sample.
+        hidden: units per hidden layer.
+        depth: number of hidden layers.
+        spectral_norm: spectrally normalize every Dense layer (Miyato et al.
+            2018, see :func:`_maybe_sn`).
+        minibatch_std: append the minibatch standard deviation before the
+            last hidden layer (see :class:`MinibatchStdDev`).
+        pack: m of PacGAN: the input is m samples concatenated, shape
+            (batch, m·D).
+        name: model name.
+
+    Returns:
+        A model mapping (batch, m·D) floats to (batch, 1) float32 logits.
+    """
+    _check_pack(pack)
+    x_in = keras.Input((input_dim * pack,), name="sample")
+    x = x_in
+    for i in range(depth):
+        if minibatch_std and i == depth - 1:
+            x = MinibatchStdDev()(x)
+        x = _maybe_sn(layers.Dense(hidden), spectral_norm)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    logit = _maybe_sn(layers.Dense(1, dtype="float32", name="logit"), spectral_norm)(x)
+    return keras.Model(x_in, logit, name=name)

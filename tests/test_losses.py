@@ -99,3 +99,33 @@ def test_get_by_name_and_errors():
         losses.get("hinge-ish")
     with pytest.raises(ValueError, match="label_smoothing"):
         losses.BCE(label_smoothing=1.0)
+
+
+# --- least-squares and Wasserstein losses (issue 4) --------------------------
+
+
+def test_least_squares_losses_by_hand():
+    # D: ½(2 - 1)² + ½(-3)² = 0.5 + 4.5 = 5; ½(-1 - 1)² + ½ 0² = 2.
+    out = losses.least_squares_discriminator_loss([2.0, -1.0], [-3.0, 0.0])
+    np.testing.assert_allclose(np.asarray(out), [5.0, 2.0], rtol=1e-6)
+    # G: ½(-3 - 1)² = 8; ½(0 - 1)² = 0.5.
+    out = losses.LeastSquares().generator_loss([[-3.0], [0.0]])
+    np.testing.assert_allclose(np.asarray(out), [8.0, 0.5], rtol=1e-6)
+
+
+def test_wasserstein_losses_by_hand():
+    out = losses.wasserstein_discriminator_loss(REAL, FAKE)
+    np.testing.assert_allclose(np.asarray(out), FAKE - REAL, rtol=1e-6)
+    out = losses.Wasserstein().generator_loss(FAKE)
+    np.testing.assert_allclose(np.asarray(out), -FAKE, rtol=1e-6)
+
+
+def test_new_losses_by_name_and_config():
+    assert isinstance(losses.get("least_squares"), losses.LeastSquares)
+    assert isinstance(losses.get("lsgan"), losses.LeastSquares)
+    assert isinstance(losses.get("wasserstein"), losses.Wasserstein)
+    import keras
+
+    for loss in (losses.LeastSquares(), losses.Wasserstein()):
+        back = losses.get(keras.saving.serialize_keras_object(loss))
+        assert type(back) is type(loss)

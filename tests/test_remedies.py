@@ -1,0 +1,191 @@
+"""Mode-collapse remedies as GAN / builder options (issue 4)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganlab
+from ganlab import losses, models, toy
+from ganlab.gan import GAN, gradient_penalty, pack_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    # D(x) = w·x has gradient w everywhere: penalty (‖w‖ - 1)² = (5 - 1)² = 16.
+    critic = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(1, use_bias=False)]
+    )
+    critic.set_weights([np.array([[3.0], [4.0]], np.float32)])
+    points = tf.constant(np.random.default_rng(0).normal(size=(6, 2)), tf.float32)
+    np.testing.assert_allclose(
+        gradient_penalty(critic, points).numpy(), 16.0, rtol=1e-5
+    )
+    critic.set_weights([np.array([[0.6], [0.8]], np.float32)])  # unit norm
+    np.testing.assert_allclose(gradient_penalty(critic, points).numpy(), 0.0, atol=1e-6)
+
+
+def test_pack_samples_concatenates_consecutive_samples():
+    x = np.arange(8, dtype=np.float32).reshape(4, 2)
+    np.testing.assert_array_equal(
+        pack_samples(x, 2).numpy(), [[0, 1, 2, 3], [4, 5, 6, 7]]
+    )
+    images = np.arange(4, dtype=np.float32)[:, None, None, None] * np.ones((4, 3, 3, 1))
+    packed = pack_samples(images.astype(np.float32), 2).numpy()
+    assert packed.shape == (2, 3, 3, 2)
+    np.testing.assert_array_equal(packed[1, 0, 0], [2.0, 3.0])
+
+
+def test_minibatch_std_feature():
+    layer = models.MinibatchStdDev()
+    same = layer(np.ones((4, 3), np.float32)).numpy()
+    assert same.shape == (4, 4) and np.all(same[:, -1] < 1e-3)
+    x = np.array([[0.0, 0.0], [2.0, 2.0]], np.float32)  # std 1 per feature
+    np.testing.assert_allclose(layer(x).numpy()[:, -1], 1.0, rtol=1e-3)
+
+
+def test_instance_noise_is_annealed_linearly():
+    gan = _toy_gan()
+    gan.compile(instance_noise=0.2, instance_noise_steps=10)
+    assert float(gan.instance_noise_std()) == pytest.approx(0.2)
+    gan.g_optimizer.iterations.assign(5)
+    assert float(gan.instance_noise_std()) == pytest.approx(0.1)
+    gan.g_optimizer.iterations.assign(50)
+    assert float(gan.instance_noise_std()) == 0.0
+
+
+def test_bad_options_raise():
+    gan = _toy_gan()
+    with pytest.raises(ValueError, match="pack=2"):
+        gan.compile(pack=2)  # the discriminator takes 2 features, not 4
+    with pytest.raises(ValueError, match="simultaneous"):
+        gan.compile(simultaneous=True, gradient_penalty=10.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        gan.compile(unrolled_steps=-1)
+
+
+def _toy_gan(pack=1, seed=0, **d_kwargs):
+    keras.utils.set_random_seed(seed)
+    return GAN(
+        models.make_mlp_generator(latent_dim=2, hidden=16, depth=2),
+        models.make_mlp_discriminator(hidden=16, depth=2, pack=pack, **d_kwargs),
+        seed=seed,
+    )
+
+
+TOY_OPTIONS = {
+    "minimax": ({"loss": "minimax"}, {}),
+    "least_squares": ({"loss": "least_squares"}, {}),
+    "wgan_gp": ({"loss": "wasserstein", "gradient_penalty": 10.0, "d_steps": 2}, {}),
+    "smoothing": ({"loss": losses.BCE(label_smoothing=0.1)}, {}),
+    "noise": ({"instance_noise": 0.1, "instance_noise_steps": 3}, {}),
+    "spectral_norm": ({}, {"spectral_norm": True}),
+    "clipnorm": ({"d_optimizer": keras.optimizers.Adam(clipnorm=1.0)}, {}),
+    "unrolled": ({"unrolled_steps": 2, "unrolled_lr": 0.1}, {}),
+    "pack": ({"pack": 2}, {"pack": 2}),
+    "minibatch_std": ({}, {"minibatch_std": True}),
+}
+
+
+@pytest.mark.parametrize("option", sorted(TOY_OPTIONS))
+def test_every_option_trains_on_toy_data(option):
+    compile_kwargs, d_kwargs = TOY_OPTIONS[option]
+    gan = _toy_gan(pack=d_kwargs.get("pack", 1), **{
+        k: v for k, v in d_kwargs.items() if k != "pack"
+    })  # fmt: skip
+    gan.compile(**compile_kwargs)
+    data, _, _ = toy.toy_data("ring", n=64, seed=0)
+    history = gan.fit(data, batch_size=16, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert gan.generate(5, seed=0).shape == (5, 2)
+
+
+def test_unrolled_with_zero_learning_rate_is_the_plain_generator_step():
+    data = toy.toy_data("ring", n=16, seed=0)[0]
+    weights = []
+    for unrolled in (0, 3):
+        gan = _toy_gan(seed=3)
+        gan.compile(
+            d_optimizer=keras.optimizers.SGD(0.0),
+            g_optimizer=keras.optimizers.SGD(0.1),
+            unrolled_steps=unrolled,
+            unrolled_lr=0.0,
+        )
+        gan.fit(data, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        weights.append(gan.generator.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_unrolling_changes_the_generator_update():
+    data = toy.toy_data("ring", n=16, seed=0)[0]
+    weights = []
+    for lr in (0.0, 1.0):
+        gan = _toy_gan(seed=3)
+        gan.compile(
+            d_optimizer=keras.optimizers.SGD(0.0),
+            g_optimizer=keras.optimizers.SGD(0.1),
+            unrolled_steps=2,
+            unrolled_lr=lr,
+        )
+        gan.fit(data, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        weights.append(gan.generator.get_weights()[0])
+    assert not np.allclose(weights[0], weights[1])
+
+
+def test_remedies_train_on_mnist_shaped_images_and_round_trip(tiny_images, tmp_path):
+    keras.utils.set_random_seed(0)
+    gan = GAN(
+        ganlab.make_generator(8, width=4),
+        ganlab.make_discriminator(
+            width=4, spectral_norm=True, minibatch_std=True, pack=2
+        ),
+        seed=0,
+    )
+    gan.compile(
+        loss="wasserstein",
+        gradient_penalty=10.0,
+        instance_noise=0.1,
+        instance_noise_steps=100,
+        pack=2,
+        unrolled_steps=1,
+        unrolled_lr=0.01,
+        g_optimizer=keras.optimizers.Adam(global_clipnorm=1.0),
+    )
+    history = gan.fit(tiny_images[:64], batch_size=32, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    path = tmp_path / "remedied.keras"
+    gan.save(path)
+    back = keras.models.load_model(path)
+    assert isinstance(back.loss_fn, losses.Wasserstein)
+    assert (back.pack, back.gradient_penalty, back.unrolled_steps) == (2, 10.0, 1)
+    assert back.instance_noise == 0.1 and back.unrolled_lr == 0.01
+    np.testing.assert_allclose(
+        back.generate(2, seed=1), gan.generate(2, seed=1), atol=1e-5
+    )
+
+
+def test_least_squares_trains_on_mnist_shaped_images(tiny_images):
+    gan = ganlab.build_dcgan(8, width=4, seed=0)
+    gan.compile(loss="least_squares")
+    history = gan.fit(tiny_images[:64], batch_size=32, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_bench_quick_runs():
+    out = subprocess.run(
+        [sys.executable, "bench/mode_collapse.py", "--quick", "--data", "ring"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| vanilla | ring |" in out.stdout and "| pack2 | ring |" in out.stdout
