@@ -27,7 +27,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
@@ -194,20 +193,26 @@ def main() -> None:
     if args.quick:
         args.steps, args.repeats, args.batch_size = 2, 1, 32
 
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+    )
     print(f"CPU flags: {cpu_flags()}; TF {tf.__version__}, Keras {keras.__version__}")
     print(f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
 
     g_flops = forward_flops(tutorial_generator())
     d_flops = forward_flops(tutorial_discriminator())
     step_flops = 3 * (g_flops + 2 * d_flops)  # forward + 2× for backward
-    print(f"\nFLOPs per image: G forward {g_flops / 1e6:.1f} M, D forward "
-          f"{d_flops / 1e6:.1f} M, train step ≈ {step_flops / 1e6:.0f} M "
-          "(3 × (G + 2·D), the tutorial's one-pass step)")
+    print(
+        f"\nFLOPs per image: G forward {g_flops / 1e6:.1f} M, D forward "
+        f"{d_flops / 1e6:.1f} M, train step ≈ {step_flops / 1e6:.0f} M "
+        "(3 × (G + 2·D), the tutorial's one-pass step)"
+    )
     n = 512 if args.quick else 2048
     peak32, peak16 = matmul_peak("float32", n), matmul_peak("bfloat16", n)
-    print(f"matmul peak ({n}×{n}): float32 {peak32:.0f} GFLOP/s, "
-          f"bfloat16 {peak16:.0f} GFLOP/s")
+    print(
+        f"matmul peak ({n}×{n}): float32 {peak32:.0f} GFLOP/s, "
+        f"bfloat16 {peak16:.0f} GFLOP/s"
+    )
 
     ds = dataset(args.batch_size)
     bs, steps = args.batch_size, args.steps
@@ -223,24 +228,33 @@ def main() -> None:
 
     keras.config.set_dtype_policy("mixed_bfloat16")
     bf16 = interleaved(
-        {"GAN.fit simultaneous, mixed_bfloat16": lambda: time_fit(
-            ds, bs, steps, simultaneous=True)},
+        {
+            "GAN.fit simultaneous, mixed_bfloat16": lambda: time_fit(
+                ds, bs, steps, simultaneous=True
+            )
+        },
         args.repeats,
     )
     keras.config.set_dtype_policy("float32")
     results.update(bf16)
 
     base = statistics.median(results["tutorial loop (baseline)"])
-    print(f"\nbatch {bs}, {steps} timed steps × {args.repeats} interleaved rounds; "
-          "images/s as median [min, max]\n")
+    print(
+        f"\nbatch {bs}, {steps} timed steps × {args.repeats} interleaved rounds; "
+        "images/s as median [min, max]\n"
+    )
     print(f"{'run':40s} {'images/s':>22s} {'vs baseline':>12s} {'of fp32 peak':>13s}")
     for name, values in results.items():
         med = statistics.median(values)
         peak = peak16 if "bfloat16" in name else peak32
-        print(f"{name:40s} {med:9.0f} [{min(values):.0f}, {max(values):.0f}]"
-              f" {med / base:11.2f}x {med * step_flops / 1e9 / peak:12.0%}")
-    print("\n(the last column: achieved GFLOP/s over the measured matmul peak of the "
-          "same dtype)")
+        print(
+            f"{name:40s} {med:9.0f} [{min(values):.0f}, {max(values):.0f}]"
+            f" {med / base:11.2f}x {med * step_flops / 1e9 / peak:12.0%}"
+        )
+    print(
+        "\n(the last column: achieved GFLOP/s over the measured matmul peak of the "
+        "same dtype)"
+    )
 
 
 if __name__ == "__main__":
