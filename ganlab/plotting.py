@@ -116,10 +116,6 @@ def plot_history(history, path: str | os.PathLike | None = None):
     Returns:
         The matplotlib figure.
     """
-    import matplotlib
-
-    if path is not None and matplotlib.get_backend().lower() != "agg":
-        matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
@@ -185,9 +181,6 @@ def save_scatter_strip(
     Returns:
         The matplotlib figure (one panel per frame).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     if lim is None:
