@@ -7,7 +7,10 @@ gives both players the class label y as a one-hot vector:
   to the DCGAN generator stack of :func:`ganlab.make_generator`;
 - the discriminator judges (x, y) pairs: y is tiled to an (H, W, K) block
   and stacked onto the image as K extra channels, then the DCGAN
-  discriminator stack of :func:`ganlab.make_discriminator` gives one logit.
+  discriminator stack of :func:`ganlab.make_discriminator` gives one logit;
+  with ``projection=True`` (the ``train --conditional`` recipe) a class
+  embedding's inner product with D's features is added to that logit
+  (Miyato & Koyama 2018), which makes G follow the label much more closely.
 
 D sees real images with their true labels and generated images with the
 labels they were generated for, so G can only fool D by drawing an image
@@ -105,6 +108,7 @@ def make_conditional_discriminator(
     kernel_size: int = 5,
     dropout: float = 0.3,
     batch_norm: bool = False,
+    projection: bool = False,
     name: str = "conditional_discriminator",
 ) -> keras.Model:
     """The conditional DCGAN discriminator: (image, one-hot label) → logit.
@@ -122,6 +126,12 @@ def make_conditional_discriminator(
         kernel_size: side of every convolution kernel.
         dropout: dropout rate after each stage (0 turns it off).
         batch_norm: add BatchNorm after every convolution but the first.
+        projection: also add the projection term of Miyato & Koyama 2018
+            ("cGANs with Projection Discriminator",
+            https://arxiv.org/abs/1802.05637): logit = w·φ + ⟨E y, φ⟩, with
+            φ the flattened features of the last convolution stage and E a
+            learned (F, K) class embedding. The inner product rewards
+            features that match the requested class.
         name: model name.
 
     Returns:
@@ -145,7 +155,13 @@ def make_conditional_discriminator(
     tiled = layers.Reshape((1, 1, num_classes))(label)
     tiled = layers.UpSampling2D((height, width_px), name="tile_label")(tiled)
     x = layers.Concatenate(name="image_and_label")([image, tiled])
-    return keras.Model([image, label], stack(x), name=name)
+    if not projection:
+        return keras.Model([image, label], stack(x), name=name)
+    features = keras.Model(stack.inputs, stack.layers[-2].output)(x)
+    logit = stack.layers[-1](features)
+    embedded = layers.Dense(features.shape[-1], use_bias=False, name="embed")(label)
+    match = layers.Dot(axes=1, name="projection")([features, embedded])
+    return keras.Model([image, label], layers.Add()([logit, match]), name=name)
 
 
 def _check_num_classes(num_classes: int) -> None:

@@ -51,6 +51,29 @@ def test_network_shapes():
     assert g3.output_shape == (None, 32, 32, 3)
 
 
+def test_projection_discriminator_uses_the_label(tmp_path, tiny_images, labels):
+    d = ganlab.make_conditional_discriminator(
+        (28, 28, 1), K, width=4, dropout=0, projection=True
+    )
+    x = keras.ops.convert_to_tensor(tiny_images[:2, ..., None] / 127.5 - 1)
+    y3 = keras.ops.convert_to_tensor(np.eye(K, dtype="float32")[[3, 3]])
+    y7 = keras.ops.convert_to_tensor(np.eye(K, dtype="float32")[[7, 7]])
+    assert d.output_shape == (None, 1)
+    # The projection term <embed(y), features(x)> makes the logit label-dependent.
+    assert not np.allclose(d([x, y3]), d([x, y7]))
+    cgan = ganlab.ConditionalGAN(ganlab.make_conditional_generator(8, K, width=4), d)
+    cgan.compile()
+    cgan.fit(tiny_images, labels, epochs=1, batch_size=128, verbose=0)
+    cgan.save(tmp_path / "p.keras")
+    loaded = keras.models.load_model(tmp_path / "p.keras")
+    np.testing.assert_array_equal(
+        loaded.generate([1, 2], seed=0), cgan.generate([1, 2], seed=0)
+    )
+    np.testing.assert_allclose(
+        loaded.discriminator([x, y7]), cgan.discriminator([x, y7]), atol=1e-6
+    )
+
+
 def test_label_changes_the_image_and_the_logit():
     g = ganlab.make_conditional_generator(8, K, (28, 28, 1), width=4)
     d = ganlab.make_conditional_discriminator((28, 28, 1), K, width=4, dropout=0)
@@ -249,3 +272,10 @@ def test_cli_train_conditional(tmp_path, mnist):
     assert cgan.generate([0, 9], seed=0).shape == (2, 28, 28, 1)
     # One row per digit in the grids: 10 rows of 10.
     assert iio.imread(out / "epoch_001.png").shape[:2] == (2 * 302, 2 * 302)
+    # sample draws one row per class, or only the requested digit.
+    grid = tmp_path / "grid.png"
+    argv = ["sample", str(out / "model.keras"), "--n", "20", "--scale", "1"]
+    assert cli.main([*argv, "--out", str(grid)]) == 0
+    assert iio.imread(grid).shape[:2] == (10 * 30 + 2, 2 * 30 + 2)
+    assert cli.main([*argv, "--out", str(grid), "--label", "3", "--seed", "0"]) == 0
+    assert cli.main([*argv, "--out", str(grid), "--label", "12"]) == 2
