@@ -1,6 +1,35 @@
-"""ganlab: Generative Adversarial Networks with Keras 3, to learn and to use."""
+"""ganlab: Generative Adversarial Networks with Keras 3, to learn and to use.
 
-from ganlab import callbacks, data, datasets, latent, losses, models, plotting
+The public API, by module:
+
+- networks (:mod:`ganlab.models`): ``make_generator``, ``make_discriminator``,
+  ``make_mlp_generator``, ``make_mlp_discriminator``, ``MinibatchStdDev``;
+- the game (:mod:`ganlab.gan`, :mod:`ganlab.conditional`): ``GAN``,
+  ``build_dcgan``, ``ConditionalGAN``, ``build_conditional_dcgan``;
+- losses (:mod:`ganlab.losses`): BCE, least squares, Wasserstein;
+- data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`):
+  ``check_images``, ``make_dataset``, ``load_mnist``, 2-D mixtures;
+- evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.evaluator`,
+  :mod:`ganlab.evaluation`): ``evaluate``, ``format_report``,
+  ``QualityMonitor``, ``mode_metrics``;
+- pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`,
+  :mod:`ganlab.latent`): ``GANMonitor``, grids, GIFs, loss curves.
+"""
+
+from ganlab import (
+    callbacks,
+    conditional,
+    data,
+    datasets,
+    evaluation,
+    evaluator,
+    latent,
+    losses,
+    metrics,
+    models,
+    plotting,
+    toy,
+)
 from ganlab.callbacks import GANMonitor
 from ganlab.conditional import (
     ConditionalGAN,
@@ -10,43 +39,49 @@ from ganlab.conditional import (
 )
 from ganlab.data import check_images, make_dataset
 from ganlab.datasets import load_mnist
+from ganlab.evaluation import QualityMonitor, evaluate, format_report
 from ganlab.gan import GAN, build_dcgan
-from ganlab.models import make_discriminator, make_generator
-
-__version__ = "0.1.0"
-
-# Mode-collapse lab (issue 4).
-from ganlab import toy  # noqa: E402
-from ganlab.models import (  # noqa: E402
+from ganlab.models import (
     MinibatchStdDev,
+    make_discriminator,
+    make_generator,
     make_mlp_discriminator,
     make_mlp_generator,
 )
-from ganlab.toy import mode_metrics  # noqa: E402
+from ganlab.toy import mode_metrics
+
+__version__ = "0.1.0"
 
 __all__ = [
-    "ConditionalGAN",
-    "build_conditional_dcgan",
-    "make_conditional_discriminator",
-    "make_conditional_generator",
     "GAN",
+    "ConditionalGAN",
     "GANMonitor",
+    "MinibatchStdDev",
+    "QualityMonitor",
+    "build_conditional_dcgan",
     "build_dcgan",
     "callbacks",
     "check_images",
+    "conditional",
     "data",
     "datasets",
+    "evaluate",
+    "evaluation",
+    "evaluator",
+    "format_report",
     "latent",
     "load_mnist",
     "losses",
+    "make_conditional_discriminator",
+    "make_conditional_generator",
     "make_dataset",
     "make_discriminator",
     "make_generator",
+    "make_mlp_discriminator",
+    "make_mlp_generator",
+    "metrics",
+    "mode_metrics",
     "models",
     "plotting",
     "toy",
-    "MinibatchStdDev",
-    "make_mlp_discriminator",
-    "make_mlp_generator",
-    "mode_metrics",
 ]

@@ -9,16 +9,21 @@ import imageio.v3 as iio
 import keras
 import pytest
 
+import ganlab
 from ganlab import cli
 
 TINY = ["--limit", "256", "--width", "4", "--latent-dim", "8", "--batch-size", "64"]
+TINY += ["--eval-n", "0"]
 
 
 @pytest.fixture
 def trained(tmp_path, mnist):
     out = tmp_path / "run"
     assert (
-        cli.main(["train", "--epochs", "2", "--out", str(out), "--seed", "1", *TINY])
+        cli.main(
+            ["train", "--epochs", "2", "--out", str(out), "--seed", "1", *TINY]
+            + ["--eval-n", "500"]
+        )
         == 0
     )
     return out
@@ -39,6 +44,25 @@ def test_train_writes_every_output(trained):
     gan = keras.models.load_model(trained / "model.keras")
     assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
     assert not (trained / "backup").exists()  # removed after a finished run
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["n_generated"] == 500
+    assert {"fid", "is_mean", "precision", "recall", "kid_mean"} <= set(metrics)
+
+
+def test_evaluate_prints_the_report(trained, tmp_path, capsys):
+    out = tmp_path / "m.json"
+    argv = ["evaluate", str(trained / "model.keras"), "--n", "300", "--json", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Inception Score" in printed or "IS" in printed
+    assert json.loads(out.read_text())["n_generated"] == 300
+
+
+def test_evaluate_rejects_non_mnist_models(tmp_path):
+    gan = ganlab.build_dcgan(8, (32, 32, 3), width=4)
+    gan.compile()
+    gan.save(tmp_path / "rgb.keras")
+    assert cli.main(["evaluate", str(tmp_path / "rgb.keras")]) == 2
 
 
 def test_train_resumes_after_interruption(tmp_path, mnist, monkeypatch):

@@ -1,5 +1,7 @@
 """ConditionalGAN: label handling, training, save/load, pictures and the CLI."""
 
+import json
+
 import imageio.v3 as iio
 import keras
 import numpy as np
@@ -264,9 +266,12 @@ def test_cli_train_conditional(tmp_path, mnist):
     out = tmp_path / "run"
     argv = ["train", "--conditional", "--out", str(out), "--epochs", "1"]
     tiny = ["--limit", "256", "--width", "4", "--latent-dim", "8", "--seed", "1"]
-    assert cli.main(argv + tiny) == 0
+    assert cli.main([*argv, *tiny, "--eval-n", "500"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"epoch_001.png", "progress.gif", "history.json", "model.keras"} <= names
+    # The classes are requested equally often when scoring a conditional GAN.
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_generated"] == 500
     cgan = keras.models.load_model(out / "model.keras")
     assert isinstance(cgan, ganlab.ConditionalGAN)
     assert cgan.generate([0, 9], seed=0).shape == (2, 28, 28, 1)

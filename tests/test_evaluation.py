@@ -1,0 +1,188 @@
+"""ganlab.evaluation: evaluate(), format_report() and QualityMonitor."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from ganlab.evaluation import LOGGED_KEYS, QualityMonitor, evaluate, format_report
+
+SMALL = {"kid_subsets": 10, "kid_subset_size": 200}
+
+
+@pytest.fixture(scope="module")
+def real_vs_real(mnist):
+    (x_train, _), (x_test, _) = mnist
+    return evaluate(x_train[:1000], x_test, n=1000, **SMALL)
+
+
+def test_real_images_score_like_a_perfect_generator(real_vs_real):
+    r = real_vs_real
+    assert r["n_generated"] == r["n_real"] == 1000
+    assert r["is_mean"] > 9.0
+    assert r["fid"] < 5.0
+    # KID of noise images is about 100 on these features; real vs real is 0
+    # up to sampling noise (std over subsets of 200 about 0.04).
+    assert abs(r["kid_mean"]) < 0.1
+    assert r["precision"] > 0.6 and r["recall"] > 0.6
+    assert 0.7 < r["density"] < 1.3 and r["coverage"] > 0.8
+    assert r["classes_present"] == 10 and r["class_kl"] < 0.02
+
+
+def test_noise_scores_far_worse_than_real_images(mnist, real_vs_real):
+    _, (x_test, _) = mnist
+    noise = np.random.default_rng(0).uniform(-1, 1, (1000, 28, 28, 1))
+    r = evaluate(noise, x_test, n=1000, **SMALL)
+    assert r["fid"] > 20 * real_vs_real["fid"]
+    assert r["kid_mean"] > 20 * abs(real_vs_real["kid_mean"])
+    assert r["coverage"] < 0.1
+
+
+def test_results_are_flat_and_json_serializable(real_vs_real):
+    decoded = json.loads(json.dumps(real_vs_real))
+    assert decoded == real_vs_real
+    assert len(decoded["class_histogram"]) == 10
+    assert all(
+        isinstance(v, (int, float))
+        for k, v in decoded.items()
+        if k != "class_histogram"
+    )
+
+
+def test_format_report_lists_every_metric(real_vs_real):
+    report = format_report(real_vs_real)
+    for label in ("Inception Score", "Frechet", "KID", "Precision", "Recall"):
+        assert label in report
+    assert "Density" in report and "Coverage" in report
+    assert "10 / 10" in report and "1000 generated vs 1000 real" in report
+
+
+class FakeGenerator:
+    """Any object with generate(n, seed) works; records what it was asked."""
+
+    def __init__(self, images):
+        self.images, self.calls = images, []
+
+    def generate(self, n, seed=None):
+        self.calls.append((n, seed))
+        return self.images[:n]
+
+
+def test_evaluate_accepts_an_object_with_generate(mnist):
+    (x_train, _), (x_test, _) = mnist
+    gen = FakeGenerator((x_train[:300, ..., None] / 127.5 - 1).astype(np.float32))
+    r = evaluate(gen, x_test, n=300, seed=3, **SMALL)
+    assert gen.calls == [(300, 3)]
+    assert r["n_generated"] == 300 and r["fid"] < 20
+
+
+def test_evaluate_with_a_custom_feature_function_skips_class_metrics(mnist):
+    (x_train, _), (x_test, _) = mnist
+
+    def flat(images):
+        return np.asarray(images, np.float32).reshape(len(images), -1)[:, ::8]
+
+    r = evaluate(x_train[:200], x_test, n=200, features=flat, **SMALL)
+    assert "is_mean" not in r and "class_histogram" not in r
+    assert {"fid", "kid_mean", "precision", "coverage"} <= set(r)
+    assert "Inception Score" not in format_report(r)
+
+
+def test_evaluate_rejects_bad_arguments(mnist):
+    _, (x_test, _) = mnist
+    with pytest.raises(ValueError, match="generate"):
+        evaluate(np.zeros((10, 784)), x_test, n=10)
+    with pytest.raises(ValueError, match="features"):
+        evaluate(x_test[:10], x_test, n=10, features="vgg")
+    with pytest.raises(ValueError, match="inception"):
+        evaluate(np.zeros((20, 32, 32, 3)), x_test, n=20)
+
+
+def test_evaluate_a_real_ganlab_gan(mnist):
+    ganlab = pytest.importorskip("ganlab")
+    if not hasattr(ganlab, "build_dcgan"):
+        pytest.skip("ganlab.build_dcgan is not available")
+    _, (x_test, _) = mnist
+    gan = ganlab.build_dcgan(latent_dim=8, width=4, seed=0)
+    r = evaluate(gan, x_test, n=200, **SMALL)
+    assert r["n_generated"] == 200 and math.isfinite(r["fid"])
+
+
+class NoiseModel(keras.Model):
+    """A trainable stand-in for a GAN: generate() maps fixed noise to images."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(28 * 28, activation="tanh")
+
+    def call(self, z):
+        return keras.ops.reshape(self.dense(z), (-1, 28, 28, 1))
+
+    def generate(self, n, seed=None):
+        z = np.random.default_rng(seed).normal(size=(n, 4)).astype(np.float32)
+        return np.asarray(self(z))
+
+    def train_step(self, data):
+        return {"loss": 0.0}
+
+
+def fit_noise_model(x_test, callbacks, epochs=3):
+    model = NoiseModel()
+    model.compile()
+    return model.fit(
+        np.zeros((8, 4), np.float32),
+        epochs=epochs,
+        batch_size=8,
+        verbose=0,
+        callbacks=callbacks,
+    )
+
+
+def test_quality_monitor_logs_every_n_epochs_into_history(mnist):
+    _, (x_test, _) = mnist
+    monitor = QualityMonitor(x_test, every=2, n=200, **SMALL)
+    history = fit_noise_model(x_test, [monitor], epochs=3)
+    assert [rec["epoch"] for rec in monitor.records] == [1, 2]  # every 2 + last
+    for key in LOGGED_KEYS:
+        values = history.history[key]
+        assert len(values) == 3 and math.isnan(values[0])
+        assert math.isfinite(values[1]) and math.isfinite(values[2])
+    assert history.history["fid"][1] == pytest.approx(monitor.records[0]["fid"])
+
+
+def test_quality_monitor_numbers_reach_tensorboard(mnist, tmp_path):
+    pytest.importorskip("tensorboard")
+    _, (x_test, _) = mnist
+    monitor = QualityMonitor(x_test, n=200, **SMALL)
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path))
+    fit_noise_model(x_test, [monitor, board], epochs=1)
+    assert set(LOGGED_KEYS) <= _tensorboard_tags(tmp_path)
+
+
+def _tensorboard_tags(log_dir):
+    import tensorflow as tf
+
+    tags = set()
+    for path in log_dir.rglob("events.out.tfevents.*"):
+        for record in tf.data.TFRecordDataset(str(path)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            tags |= {v.tag.removeprefix("epoch_") for v in event.summary.value}
+    return tags
+
+
+def test_quality_monitor_rejects_bad_every(mnist):
+    _, (x_test, _) = mnist
+    with pytest.raises(ValueError, match="every"):
+        QualityMonitor(x_test, every=0)
+
+
+def test_quality_monitor_during_a_real_gan_fit(mnist, tiny_gan, tiny_images):
+    _, (x_test, _) = mnist
+    monitor = QualityMonitor(x_test, every=1, n=200, prefix="q_", **SMALL)
+    history = tiny_gan.fit(
+        tiny_images, epochs=1, batch_size=64, verbose=0, callbacks=[monitor]
+    )
+    assert len(monitor.records) == 1
+    assert history.history["q_fid"] == [pytest.approx(monitor.records[0]["fid"])]
