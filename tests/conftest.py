@@ -10,6 +10,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GANLAB_DATA_DIR", str(_ROOT.parent / "shared" / "data"))
+# Absolute, so that subprocesses and notebooks running elsewhere find it too.
+os.environ["GANLAB_DATA_DIR"] = str(Path(os.environ["GANLAB_DATA_DIR"]).resolve())
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
