@@ -178,9 +178,41 @@ def test_least_squares_trains_on_mnist_shaped_images(tiny_images):
     assert np.all(np.isfinite(history.history["loss"]))
 
 
-def test_bench_quick_runs():
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "mode_collapse_bench", ROOT / "bench" / "mode_collapse.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_lr_schedule_holds_then_decays():
+    bench = _bench_module()
+    schedule = bench.lr_schedule(1e-3, 1000, 0.01)
+    lr = [float(schedule(step)) for step in (0, 499, 500, 750, 1000, 5000)]
+    np.testing.assert_allclose(lr[:3], 1e-3, rtol=1e-5)
+    assert 1e-5 < lr[3] < 1e-3
+    np.testing.assert_allclose(lr[4:], 1e-5, rtol=1e-4)
+    assert bench.lr_schedule(1e-3, 1000, 1.0) == 1e-3
+
+
+def test_bench_quick_runs(tmp_path):
+    gif = tmp_path / "frames.gif"
     out = subprocess.run(
-        [sys.executable, "bench/mode_collapse.py", "--quick", "--data", "ring"],
+        [
+            sys.executable,
+            "bench/mode_collapse.py",
+            "--quick",
+            "--data",
+            "ring",
+            "--variants",
+            "vanilla,pack2,clip",
+            "--frames",
+            str(gif),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -188,4 +220,8 @@ def test_bench_quick_runs():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "| vanilla | ring |" in out.stdout and "| pack2 | ring |" in out.stdout
+    for variant in ("vanilla", "pack2", "clip"):
+        assert f"| {variant} | ring |" in out.stdout
+    import imageio.v3 as iio
+
+    assert iio.imread(gif, index=None).shape[0] >= 2  # an animation
