@@ -259,26 +259,9 @@ def save_frames(
     if not str(path).endswith(".gif"):
         save_scatter_strip(frames, modes, path, title=title)
         return
-    import matplotlib
+    from ganlab.plotting import save_scatter_gif
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ganlab.plotting import save_gif
-
-    pictures = []
-    lim = 1.3 * float(np.abs(modes).max())
-    for step, samples in frames:
-        fig, ax = plt.subplots(figsize=(3.2, 3.4))
-        ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5)
-        ax.scatter(modes[:, 0], modes[:, 1], s=20, c="red", marker="x")
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
-        ax.set_title(f"{variant} on {data_name}, step {step}", fontsize=8)
-        fig.tight_layout()
-        fig.canvas.draw()
-        pictures.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-        plt.close(fig)
-    save_gif(pictures, path, fps=3)
+    save_scatter_gif(frames, modes, path, title=f"{variant} on {data_name},")
     print(f"saved {path}: {title}", flush=True)
 
 

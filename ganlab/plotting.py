@@ -202,3 +202,38 @@ def save_scatter_strip(
     if path is not None:
         fig.savefig(path, dpi=80)
     return fig
+
+
+def save_scatter_gif(
+    frames: Sequence,
+    modes=None,
+    path: str | os.PathLike = "samples.gif",
+    title: str = "",
+    fps: float = 3,
+) -> None:
+    """Animate 2-D samples over training: one scatter plot per frame.
+
+    Args:
+        frames: sequence of (step, samples) with samples (N, 2) floats.
+        modes: optional (K, 2) mixture means, drawn as red crosses.
+        path: output ``.gif``.
+        title: prefix of each frame's title (the step is appended).
+        fps: frames per second.
+    """
+    import matplotlib.pyplot as plt
+
+    ref = np.asarray(modes if modes is not None else frames[-1][1])
+    lim = 1.3 * float(np.abs(ref).max())
+    pictures = []
+    for step, samples in frames:
+        fig, ax = plt.subplots(figsize=(3.2, 3.4))
+        ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5)
+        if modes is not None:
+            ax.scatter(modes[:, 0], modes[:, 1], s=20, c="red", marker="x")
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
+        ax.set_title(f"{title} step {step}".strip(), fontsize=8)
+        fig.tight_layout()
+        fig.canvas.draw()
+        pictures.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+        plt.close(fig)
+    save_gif(pictures, path, fps=fps)

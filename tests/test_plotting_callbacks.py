@@ -57,3 +57,12 @@ def test_gan_monitor_writes_grids_and_gif(tmp_path, tiny_gan, tiny_images):
     )
     assert iio.imread(tmp_path / "progress.gif", index=None).shape[0] == 2
     assert len(monitor.grids) == 2
+
+
+def test_save_scatter_gif_one_frame_per_snapshot(tmp_path):
+    from ganlab.plotting import save_scatter_gif
+
+    rng = np.random.default_rng(0)
+    frames = [(step, rng.normal(size=(50, 2))) for step in (0, 100, 200)]
+    save_scatter_gif(frames, np.zeros((1, 2)) + 1, tmp_path / "s.gif", title="t")
+    assert iio.imread(tmp_path / "s.gif", index=None).shape[0] == 3
