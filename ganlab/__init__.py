@@ -13,7 +13,9 @@ The public API, by module:
   :mod:`ganlab.evaluation`): ``evaluate``, ``format_report``,
   ``QualityMonitor``, ``mode_metrics``;
 - pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`,
-  :mod:`ganlab.latent`): ``GANMonitor``, grids, GIFs, loss curves.
+  :mod:`ganlab.latent`): ``GANMonitor``, grids, GIFs, loss curves;
+- speed (:mod:`ganlab.precision`): ``set_precision("bfloat16")``,
+  ``bfloat16_supported``.
 """
 
 from ganlab import (
@@ -28,6 +30,7 @@ from ganlab import (
     metrics,
     models,
     plotting,
+    precision,
     toy,
 )
 from ganlab.callbacks import GANMonitor
@@ -48,6 +51,7 @@ from ganlab.models import (
     make_mlp_discriminator,
     make_mlp_generator,
 )
+from ganlab.precision import bfloat16_supported, set_precision
 from ganlab.toy import mode_metrics
 
 __version__ = "0.1.0"
@@ -58,6 +62,7 @@ __all__ = [
     "GANMonitor",
     "MinibatchStdDev",
     "QualityMonitor",
+    "bfloat16_supported",
     "build_conditional_dcgan",
     "build_dcgan",
     "callbacks",
@@ -83,5 +88,7 @@ __all__ = [
     "mode_metrics",
     "models",
     "plotting",
+    "precision",
+    "set_precision",
     "toy",
 ]

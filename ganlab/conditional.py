@@ -365,7 +365,9 @@ class ConditionalGAN(GAN):
     def call(self, inputs, training: bool = False):
         """Run the generator: [z (B, latent_dim), y (B, K)] → (B, H, W, C)."""
         z, labels = inputs
-        return self.generator([z, labels], training=training)
+        if training:
+            return self.generator([z, labels], training=True)
+        return self.sampler([z, labels], training=False)
 
     def _d_step(self, real, labels):
         fake = self.generator(
@@ -435,6 +437,7 @@ class ConditionalGAN(GAN):
             for _ in range(self.d_steps):
                 d_per_example, real_logits, fake_logits = self._d_step(real, labels)
             g_per_example = self._g_step(labels)
+        self._update_ema()
 
         self.d_loss_tracker.update_state(d_per_example)
         self.g_loss_tracker.update_state(g_per_example)
@@ -579,7 +582,7 @@ class ConditionalGAN(GAN):
         y = check_labels(labels, self.num_classes, n=len(z))
         if len(z) == 0:
             return np.zeros((0, *self.image_shape), "float32")
-        out = self.generator.predict([z, y], batch_size=batch_size, verbose=0)
+        out = self.sampler.predict([z, y], batch_size=batch_size, verbose=0)
         return np.asarray(out, dtype="float32")
 
 

@@ -76,7 +76,14 @@ def load_mnist_evaluator() -> keras.Model:
             f"The MNIST evaluator weights are missing ({WEIGHTS_PATH}). "
             "Reinstall ganlab or run `python bench/train_evaluator.py`."
         )
-    classifier = build_mnist_classifier()
+    # Always float32, whatever global policy (e.g. mixed_bfloat16) is set:
+    # scores must not depend on the precision the GAN trained in.
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        classifier = build_mnist_classifier()
+    finally:
+        keras.config.set_dtype_policy(policy)
     classifier.load_weights(WEIGHTS_PATH)
     features = classifier.get_layer(FEATURE_LAYER).output
     return keras.Model(classifier.input, [features, classifier.output])

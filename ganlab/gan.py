@@ -133,6 +133,7 @@ class GAN(keras.Model):
         unrolled_steps: int = 0,
         unrolled_lr: float | None = None,
         pack: int = 1,
+        ema: float = 0.0,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -186,6 +187,18 @@ class GAN(keras.Model):
                 ``make_discriminator(..., pack=m)``); the batch size must be
                 a multiple of m. ``d_real``/``d_fake`` then average over
                 packs. 1 is off.
+            ema: β of an exponential moving average of the generator's
+                weights (Karras et al. 2018, "Progressive Growing of GANs",
+                https://arxiv.org/abs/1710.10196; Yazıcı et al. 2019, "The
+                Unusual Effectiveness of Averaging in GAN Training",
+                https://arxiv.org/abs/1806.04498). After every generator
+                update, θ_ema ← β_t θ_ema + (1 - β_t) θ with
+                β_t = min(β, (1 + t)/(10 + t)) after t generator steps (so
+                the random initial weights are forgotten early); BatchNorm
+                statistics are copied. ``generate``, ``generate_from`` and
+                ``call`` then use ``gan.ema_generator``, which averages out
+                the generator's step-to-step oscillation; training still
+                updates ``gan.generator``. 0.999 is a usual value; 0 is off.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
@@ -199,6 +212,8 @@ class GAN(keras.Model):
             simultaneous, gradient_penalty, instance_noise, instance_noise_steps,
             unrolled_steps, pack,
         )  # fmt: skip
+        if not 0.0 <= float(ema) < 1.0:
+            raise ValueError(f"ema must be in [0, 1) (e.g. 0.999), got {ema}.")
         super().compile(optimizer=None, loss=None, **kwargs)
         self.d_optimizer = self._get_optimizer(d_optimizer)
         self.g_optimizer = self._get_optimizer(g_optimizer)
@@ -216,6 +231,10 @@ class GAN(keras.Model):
         self.unrolled_steps = int(unrolled_steps)
         self.unrolled_lr = None if unrolled_lr is None else float(unrolled_lr)
         self.pack = int(pack)
+        self.ema = float(ema)
+        if self.ema and getattr(self, "ema_generator", None) is None:
+            self.ema_generator = keras.models.clone_model(self.generator)
+            self.ema_generator.set_weights(self.generator.get_weights())
         # Build the optimizers now, so that saved or backed-up optimizer state
         # can be restored before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -272,6 +291,7 @@ class GAN(keras.Model):
             "instance_noise": (self.instance_noise, 0.0),
             "unrolled_steps": (self.unrolled_steps, 0),
             "pack": (self.pack, 1),
+            "ema": (self.ema, 0.0),
         }
         config = {k: v for k, (v, default) in values.items() if v != default}
         if self.instance_noise:
@@ -338,9 +358,40 @@ class GAN(keras.Model):
             seed = seed + tf.stack([offset * 7919, tf.zeros_like(offset)])
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
+    @property
+    def sampler(self) -> keras.Model:
+        """The network that draws samples: the EMA generator when
+        ``compile(ema=β)`` is on, else the generator itself."""
+        if getattr(self, "ema", 0.0):
+            return self.ema_generator
+        return self.generator
+
     def call(self, z, training: bool = False):
-        """Run the generator: (batch, latent_dim) noise → (batch, H, W, C)."""
-        return self.generator(z, training=training)
+        """(batch, latent_dim) noise → (batch, H, W, C) images in [-1, 1].
+
+        The generator in training mode; :attr:`sampler` in inference mode.
+        """
+        if training:
+            return self.generator(z, training=True)
+        return self.sampler(z, training=False)
+
+    def _update_ema(self) -> None:
+        """θ_ema ← β_t θ_ema + (1 - β_t) θ; BatchNorm statistics copied."""
+        if not self.ema:
+            return
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + t) / (10.0 + t))
+        pairs = zip(
+            self.ema_generator.trainable_variables, self.generator.trainable_variables
+        )
+        for average, weight in pairs:
+            average.assign(decay * average + (1.0 - decay) * weight)
+        pairs = zip(
+            self.ema_generator.non_trainable_variables,
+            self.generator.non_trainable_variables,
+        )
+        for average, weight in pairs:
+            average.assign(weight)
 
     # The remedies below are Python-level switches, resolved when the step
     # is traced: with none of them on, the step's graph is the plain one.
@@ -489,6 +540,7 @@ class GAN(keras.Model):
                 g_per_example = self._unrolled_g_step(real)
             else:
                 g_per_example = self._g_step(ops.shape(real)[0])
+        self._update_ema()
 
         self.d_loss_tracker.update_state(d_per_example)
         self.g_loss_tracker.update_state(g_per_example)
@@ -572,7 +624,7 @@ class GAN(keras.Model):
             )
         if len(z) == 0:
             return np.zeros((0, *self.image_shape), "float32")
-        out = self.generator.predict(z, batch_size=batch_size, verbose=0)
+        out = self.sampler.predict(z, batch_size=batch_size, verbose=0)
         return np.asarray(out, dtype="float32")
 
 

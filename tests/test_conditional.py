@@ -284,3 +284,18 @@ def test_cli_train_conditional(tmp_path, mnist):
     assert iio.imread(grid).shape[:2] == (10 * 30 + 2, 2 * 30 + 2)
     assert cli.main([*argv, "--out", str(grid), "--label", "3", "--seed", "0"]) == 0
     assert cli.main([*argv, "--out", str(grid), "--label", "12"]) == 2
+
+
+def test_ema_generator_draws_the_conditional_samples(tmp_path, tiny_images, labels):
+    cgan = make_tiny_cgan(ema=0.9)
+    cgan.fit(tiny_images, labels, epochs=1, batch_size=64, verbose=0)
+    z = np.random.default_rng(0).normal(size=(K, 8)).astype("float32")
+    y = np.eye(K, dtype="float32")
+    expected = cgan.ema_generator.predict([z, y], verbose=0)
+    np.testing.assert_allclose(cgan.generate_from(z, np.arange(K)), expected, atol=1e-6)
+    assert not np.allclose(expected, cgan.generator.predict([z, y], verbose=0))
+    cgan.save(tmp_path / "cgan.keras")
+    loaded = keras.models.load_model(tmp_path / "cgan.keras")
+    np.testing.assert_array_equal(
+        loaded.generate(np.arange(K), seed=2), cgan.generate(np.arange(K), seed=2)
+    )

@@ -83,3 +83,45 @@ def test_mirrored_strategy_matches_single_device():
     assert abs(result["d_loss"][0] - result["d_loss"][1]) < 1e-5
     assert abs(result["d_real"][0] - result["d_real"][1]) < 1e-5
     assert result["replica_noise_differs"]
+
+
+EMA_SCRIPT = textwrap.dedent(
+    """
+    import json
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras, numpy as np, ganlab
+
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with mirrored.scope():
+        keras.utils.set_random_seed(0)
+        gan = ganlab.build_dcgan(4, (8, 8, 1), width=4, seed=0)
+        gan.compile(ema=0.9)
+    start = [w.numpy() for w in gan.generator.trainable_variables]
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
+    gan.fit(x, batch_size=8, epochs=1, verbose=0)  # one step, t = 1
+    beta = 2.0 / 11.0
+    errors = [
+        float(np.abs(avg.numpy() - (beta * s + (1 - beta) * w.numpy())).max())
+        for s, w, avg in zip(start, gan.generator.trainable_variables,
+                             gan.ema_generator.trainable_variables)
+    ]
+    print(json.dumps({"max_error": max(errors)}))
+    """
+)
+
+
+def test_ema_under_mirrored_strategy():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run(
+        [sys.executable, "-c", EMA_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["max_error"] < 1e-5

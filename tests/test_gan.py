@@ -270,3 +270,52 @@ def test_simultaneous_update_matches_a_hand_written_two_tape_step(tiny_images):
         np.testing.assert_allclose(w.numpy(), w0 - 0.1 * g.numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="d_steps=1"):
         gan.compile(simultaneous=True, d_steps=2)
+
+
+def test_ema_generator_is_the_moving_average_of_the_generator(tiny_images):
+    gan = make_tiny_gan(ema=0.9)
+    start = [w.numpy() for w in gan.generator.trainable_variables]
+    gan.fit(tiny_images[:64], epochs=1, batch_size=64, verbose=0)  # one step
+    # Step t = 1 (the optimizer has counted it): β_1 = min(0.9, 2/11).
+    beta = 2.0 / 11.0
+    for s, w, avg in zip(
+        start, gan.generator.trainable_variables, gan.ema_generator.trainable_variables
+    ):
+        np.testing.assert_allclose(
+            avg.numpy(), beta * s + (1 - beta) * w.numpy(), rtol=1e-5, atol=1e-7
+        )
+    # BatchNorm statistics are copied, not averaged.
+    for w, avg in zip(
+        gan.generator.non_trainable_variables, gan.ema_generator.non_trainable_variables
+    ):
+        np.testing.assert_array_equal(avg.numpy(), w.numpy())
+    # Sampling goes through the averaged weights, which differ from G's.
+    z = np.random.default_rng(0).normal(size=(4, 8)).astype("float32")
+    ema_images = gan.ema_generator.predict(z, verbose=0)
+    np.testing.assert_allclose(gan.generate_from(z), ema_images, atol=1e-6)
+    assert not np.allclose(ema_images, gan.generator.predict(z, verbose=0))
+
+
+def test_ema_survives_save_and_load(tmp_path, tiny_images):
+    gan = make_tiny_gan(ema=0.99)
+    gan.fit(tiny_images, epochs=1, batch_size=64, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert loaded.ema == pytest.approx(0.99)
+    for a, b in zip(gan.ema_generator.weights, loaded.ema_generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(loaded.generate(4, seed=1), gan.generate(4, seed=1))
+
+
+@pytest.mark.parametrize("ema", [-0.1, 1.0])
+def test_ema_out_of_range_raises(ema):
+    with pytest.raises(ValueError, match="ema must be in"):
+        make_tiny_gan(ema=ema)
+
+
+@pytest.mark.skipif(
+    bool(tf.config.list_physical_devices("GPU")), reason="the CPU default only"
+)
+def test_xla_is_off_by_default_on_cpu(tiny_gan):
+    # bench/throughput.py: XLA is slower on CPU, so "auto" must resolve to off.
+    assert tiny_gan.jit_compile is False

@@ -1,0 +1,219 @@
+"""Seconds of training until MNIST digits are good, for a recipe and the baseline.
+
+"Good" is the issue's target, scored by the shipped MNIST evaluator on 10,000
+generated digits (inference mode) against the 10,000 test digits:
+
+- Fréchet distance ≤ 10 on the evaluator's features (real train vs real test:
+  about 0.3, printed as the calibration);
+- Inception Score ≥ 9 (10 splits of 1,000; real digits score about 9.8);
+- all 10 digits present (each the top class of ≥ 1 confidently classified
+  sample).
+
+The clock counts training only: it stops while the samples are scored, every
+``--eval-every`` steps. Two recipes, run one after the other (or at the same
+time on separate cores, see bench/README.md):
+
+- ``ganlab``: ``GAN.fit`` with the recipe given by the flags (the defaults are
+  ``python -m ganlab train``'s recipe);
+- ``tutorial``: the TensorFlow DCGAN tutorial's loop, networks and settings
+  (Adam(1e-4) for both, batch 256; see bench/throughput.py).
+
+    python bench/time_to_quality.py --recipe ganlab --budget 180
+    python bench/time_to_quality.py --recipe tutorial --budget 1800
+    python bench/time_to_quality.py --quick        # seconds: a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's ganlab, throughput
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import ganlab  # noqa: E402
+from ganlab import metrics  # noqa: E402
+from ganlab.evaluator import classifier_outputs  # noqa: E402
+
+FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
+
+
+class Scorer:
+    """FD, IS and classes present of generated digits, against test digits."""
+
+    def __init__(self, n: int):
+        (x_train, _), (x_test, _) = ganlab.load_mnist()
+        self.n = n
+        self.real_feats, _ = classifier_outputs(x_test[:n])
+        train_feats, _ = classifier_outputs(x_train[:n])
+        self.floor = metrics.frechet_distance(train_feats, self.real_feats)
+
+    def __call__(self, images: np.ndarray) -> dict:
+        feats, probs = classifier_outputs(images)
+        return {
+            "fd": metrics.frechet_distance(feats, self.real_feats),
+            "is": metrics.inception_score(probs)[0],
+            "classes": metrics.class_coverage(probs)["classes_present"],
+        }
+
+
+def reached(score: dict) -> bool:
+    return (
+        score["fd"] <= FD_TARGET
+        and score["is"] >= IS_TARGET
+        and score["classes"] >= CLASSES_TARGET
+    )
+
+
+class Clock:
+    """Training seconds, paused while scoring; logs one row per evaluation."""
+
+    def __init__(self, scorer: Scorer, budget: float):
+        self.scorer, self.budget = scorer, budget
+        self.train_seconds, self.rows, self.done = 0.0, [], False
+        self.last = time.perf_counter()
+
+    def checkpoint(self, step: int, images_fn) -> None:
+        self.train_seconds += time.perf_counter() - self.last
+        score = self.scorer(images_fn())
+        row = {"seconds": round(self.train_seconds, 1), "step": step, **score}
+        self.rows.append(row)
+        print(
+            f"  {row['seconds']:7.1f} s  step {step:6d}  FD {score['fd']:6.2f}  "
+            f"IS {score['is']:5.2f}  classes {score['classes']:2d}",
+            flush=True,
+        )
+        self.done = reached(score) or self.train_seconds >= self.budget
+        self.last = time.perf_counter()
+
+
+class _EvalCallback(keras.callbacks.Callback):
+    def __init__(self, clock: Clock, every: int, n: int):
+        super().__init__()
+        self.clock, self.every, self.n = clock, every, n
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.g_optimizer.iterations.numpy())
+        if step % self.every == 0:
+            self.clock.checkpoint(step, lambda: self.model.generate(self.n, seed=0))
+            self.model.stop_training = self.clock.done
+
+
+def run_ganlab(args, clock: Clock) -> None:
+    if args.precision == "bfloat16":
+        keras.config.set_dtype_policy("mixed_bfloat16")
+    keras.utils.set_random_seed(args.seed)
+    generator = ganlab.make_generator(
+        args.latent_dim, width=args.width, kernel_size=args.kernel_size
+    )
+    discriminator = ganlab.make_discriminator(
+        width=args.d_width or args.width,
+        kernel_size=args.kernel_size,
+        dropout=args.dropout,
+        batch_norm=args.d_batch_norm,
+    )
+    gan = ganlab.GAN(generator, discriminator, seed=args.seed)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=args.beta_1),
+        g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=args.beta_1),
+        ema=args.ema,
+        simultaneous=args.simultaneous,
+    )
+    (x_train, _), _ = ganlab.load_mnist()
+    callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
+    clock.last = time.perf_counter()
+    gan.fit(
+        x_train,
+        batch_size=args.batch_size,
+        epochs=10_000,
+        verbose=0,
+        callbacks=[callback],
+    )
+
+
+def run_tutorial(args, clock: Clock) -> None:
+    import throughput  # the tutorial's networks and train step
+
+    keras.utils.set_random_seed(args.seed)
+    batch = 256
+    generator = throughput.tutorial_generator()
+    discriminator = throughput.tutorial_discriminator()
+    step_fn = throughput.make_tutorial_step(generator, discriminator, batch)
+    (x_train, _), _ = ganlab.load_mnist()
+    x = (x_train[..., None].astype("float32") - 127.5) / 127.5
+    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(60000, seed=args.seed)
+    ds = ds.batch(batch, drop_remainder=True).repeat().prefetch(2)
+    z_eval = keras.random.normal((clock.scorer.n, throughput.NOISE_DIM), seed=0)
+
+    def images():
+        return np.asarray(generator.predict(z_eval, batch_size=500, verbose=0))
+
+    clock.last = time.perf_counter()
+    for step, real in enumerate(ds, start=1):
+        step_fn(real)
+        if step % args.eval_every == 0:
+            clock.checkpoint(step, images)
+            if clock.done:
+                return
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipe", choices=["ganlab", "tutorial"], default="ganlab")
+    parser.add_argument("--budget", type=float, default=180, help="training seconds")
+    parser.add_argument("--eval-every", type=int, default=200, help="steps")
+    parser.add_argument("--n", type=int, default=10000, help="samples scored")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="write the rows as JSON here")
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    recipe = parser.add_argument_group("the ganlab recipe")
+    recipe.add_argument("--width", type=int, default=32)
+    recipe.add_argument("--d-width", type=int, default=None, help="default: --width")
+    recipe.add_argument("--kernel-size", type=int, default=5)
+    recipe.add_argument("--latent-dim", type=int, default=100)
+    recipe.add_argument("--dropout", type=float, default=0.3)
+    recipe.add_argument("--d-batch-norm", action="store_true")
+    recipe.add_argument("--batch-size", type=int, default=64)
+    recipe.add_argument("--g-lr", type=float, default=2e-4)
+    recipe.add_argument("--d-lr", type=float, default=2e-4)
+    recipe.add_argument("--beta-1", type=float, default=0.5)
+    recipe.add_argument("--ema", type=float, default=0.0)
+    recipe.add_argument("--simultaneous", action="store_true")
+    recipe.add_argument(
+        "--precision", choices=["float32", "bfloat16"], default="float32"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.budget, args.eval_every, args.n = 1.0, 2, 500
+
+    scorer = Scorer(args.n)
+    print(f"recipe {args.recipe}: {json.dumps(vars(args))}")
+    print(
+        f"targets: FD ≤ {FD_TARGET}, IS ≥ {IS_TARGET}, {CLASSES_TARGET} classes; "
+        f"real train vs real test ({args.n} each): FD {scorer.floor:.2f}"
+    )
+    clock = Clock(scorer, args.budget)
+    (run_tutorial if args.recipe == "tutorial" else run_ganlab)(args, clock)
+    hit = next((r for r in clock.rows if reached(r)), None)
+    if hit:
+        print(
+            f"target reached after {hit['seconds']:.0f} s of training "
+            f"({hit['step']} steps)"
+        )
+    else:
+        print(f"target not reached within {clock.train_seconds:.0f} s of training")
+    if args.out:
+        Path(args.out).write_text(json.dumps({"args": vars(args), "rows": clock.rows}))
+
+
+if __name__ == "__main__":
+    main()

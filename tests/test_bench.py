@@ -1,0 +1,39 @@
+"""Benchmark scripts are scripts, not tests: here they only have to run on a
+tiny setting and print the comparison they promise."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(script, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_throughput_quick_prints_the_side_by_side_table():
+    out = _run("throughput.py", "--quick")
+    assert "FLOPs per image: G forward 103.5 M, D forward 20.7 M" in out
+    for row in ("tutorial loop (baseline)", "GAN.fit simultaneous", "mixed_bfloat16"):
+        assert row in out
+    assert "matmul peak" in out
+    assert "input pipeline" in out and "in-memory batch" in out
+
+
+def test_time_to_quality_quick_scores_both_recipes():
+    for recipe in ("ganlab", "tutorial"):
+        out = _run("time_to_quality.py", "--quick", "--recipe", recipe)
+        assert "real train vs real test" in out
+        assert "step      2  FD" in out
+        assert "target not reached" in out  # 2 steps cannot make digits
