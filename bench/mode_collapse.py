@@ -13,6 +13,15 @@ is what makes the grid's samples sharp enough to count as high quality).
     python bench/mode_collapse.py --variants minimax --data grid --steps 2000 \
         --frames bench/mode_collapse_minimax_grid.gif
     python bench/mode_collapse.py --quick          # seconds: a smoke test
+
+``--setup collapse`` switches to a Metz-style setup in which the plain GAN
+does collapse on the ring (as in notebook 02): MLPs of 2 hidden layers of
+128, z ∈ R²⁵⁶, batch 512, Adam(β₁ = 0.5) with G lr 1e-3 and D lr 1e-4, held
+constant, 3,000 steps. Any explicit flag overrides the setup's value.
+
+    python bench/mode_collapse.py --setup collapse --data ring
+    python bench/mode_collapse.py --setup collapse --variants vanilla \
+        --data ring --frames bench/mode_collapse_ring.gif --n-frames 30
 """
 
 from __future__ import annotations
@@ -43,7 +52,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "noise": ({"instance_noise": 0.1}, {}),
     "spectral": ({}, {"spectral_norm": True}),
     "clip": ({"clipnorm": 1.0}, {}),  # both optimizers clip each gradient's norm
-    "unrolled5": ({"unrolled_steps": 5, "unrolled_lr": 1e-2}, {}),
+    # η of the unrolled SGD steps comes from the setup (see SETUPS).
+    "unrolled5": ({"unrolled_steps": 5}, {}),
     "pack2": ({"pack": 2}, {"pack": 2}),
     "pack4": ({"pack": 4}, {"pack": 4}),
     "mbstd": ({}, {"minibatch_std": True}),
@@ -52,6 +62,37 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
 # The default recipe (see bench/README.md, "Mode collapse").
 STEPS = 12000
 FINAL_LR = 0.01
+
+# name -> recipe; command-line flags override these values.
+SETUPS: dict[str, dict] = {
+    "default": {
+        "steps": STEPS,
+        "batch": 256,
+        "lr": 1e-3,
+        "d_lr": None,  # None: the same as lr
+        "final_lr": FINAL_LR,
+        "hidden": 128,
+        "depth": 3,
+        "latent_dim": 2,
+        # η of unrolled5's SGD steps: 1e-2 (the value before) made G chase
+        # the over-stepped D_k and end off the ring (0/8 modes); 1e-3 works.
+        "unrolled_lr": 1e-3,
+    },
+    # Metz et al. 2017's ring setup, as in notebook 02: a wide latent space, a
+    # fast generator and a slow discriminator; the plain GAN collapses.
+    "collapse": {
+        "steps": 3000,
+        "batch": 512,
+        "lr": 1e-3,
+        "d_lr": 1e-4,
+        "final_lr": 1.0,
+        "hidden": 128,
+        "depth": 2,
+        "latent_dim": 256,
+        # With D's slow lr (1e-4) D_k needs bigger steps: 1e-3 still collapsed.
+        "unrolled_lr": 1e-2,
+    },
+}
 
 PUBLISHED = """Published (VEEGAN Table 1 / PacGAN Table 1):
 | model | ring modes /8 | ring HQ | grid modes /25 | grid HQ | source |
@@ -114,13 +155,22 @@ def train_one(
     depth: int = 3,
     final_lr: float = 1.0,
     frames_every: int = 0,
+    d_lr: float | None = None,
+    latent_dim: int = 2,
+    unrolled_lr: float = 1e-3,
 ):
-    """Train one run; return (metrics dict, seconds, frames list)."""
+    """Train one run; return (metrics dict, seconds, frames list).
+
+    ``lr`` is G's learning rate and D's too unless ``d_lr`` is given.
+    """
+    d_lr = lr if d_lr is None else d_lr
     keras.utils.set_random_seed(seed)
     data, modes, std = toy.toy_data(data_name, n=batch * 250, seed=seed)
     options, d_options = _compile_options(variant), VARIANTS[variant][1]
+    if options.get("unrolled_steps"):
+        options.setdefault("unrolled_lr", unrolled_lr)
     gan = GAN(
-        models.make_mlp_generator(latent_dim=2, hidden=hidden, depth=depth),
+        models.make_mlp_generator(latent_dim=latent_dim, hidden=hidden, depth=depth),
         models.make_mlp_discriminator(hidden=hidden, depth=depth, **d_options),
         seed=seed,
     )
@@ -134,7 +184,7 @@ def train_one(
     spe = min(50, steps)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(
-            lr_schedule(lr, steps * d_steps, final_lr), **opt
+            lr_schedule(d_lr, steps * d_steps, final_lr), **opt
         ),
         g_optimizer=keras.optimizers.Adam(lr_schedule(lr, steps, final_lr), **opt),
         steps_per_execution=spe,
@@ -159,11 +209,17 @@ def train_one(
 
 
 def toy_dataset(data: np.ndarray, batch: int, seed: int):
-    """An endless shuffled dataset of (batch, 2) toy samples."""
+    """An endless dataset of (batch, 2) toy samples.
+
+    Each batch is drawn uniformly with replacement from ``data`` by one
+    gather. (A per-sample shuffle buffer, ``shuffle(...).batch(...)``, took
+    about half of each training step's time for these tiny MLPs.)
+    """
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices(data).shuffle(len(data), seed=seed)
-    return ds.repeat().batch(batch, drop_remainder=True).prefetch(2)
+    table, n = tf.constant(data), len(data)
+    ds = tf.data.Dataset.random(seed=seed).batch(batch, drop_remainder=True)
+    return ds.map(lambda i: tf.gather(table, tf.math.floormod(i, n))).prefetch(2)
 
 
 def _fmt(values, pct: bool = False, digits: int = 1) -> str:
@@ -173,19 +229,30 @@ def _fmt(values, pct: bool = False, digits: int = 1) -> str:
 
 def main(argv=None) -> list[str]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--setup",
+        default="default",
+        choices=list(SETUPS),
+        help="the recipe whose values the flags below default to: "
+        + "; ".join(f"{k}: {v}" for k, v in SETUPS.items()),
+    )
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--batch", type=int)
+    parser.add_argument("--lr", type=float, help="G's (and D's) learning rate")
+    parser.add_argument("--d-lr", type=float, help="D's learning rate, if not lr")
     parser.add_argument(
         "--final-lr",
         type=float,
-        default=FINAL_LR,
         help="cosine-decay both learning rates to this fraction over the "
         "second half of training (1 = constant)",
     )
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--hidden", type=int)
+    parser.add_argument("--depth", type=int)
+    parser.add_argument("--latent-dim", type=int)
+    parser.add_argument(
+        "--unrolled-lr", type=float, help="η of the unrolled variants' SGD steps"
+    )
     parser.add_argument(
         "--variants", default="all", help=f"comma-separated, or all: {list(VARIANTS)}"
     )
@@ -197,7 +264,11 @@ def main(argv=None) -> list[str]:
         help="save a scatter strip (.png) or animation (.gif) of the first "
         "variant on the first data set here",
     )
+    parser.add_argument("--n-frames", type=int, default=8)
     args = parser.parse_args(argv)
+    for key, value in SETUPS[args.setup].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     if args.quick:
         args.seeds, args.steps = 1, 20
     variants = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
@@ -207,8 +278,14 @@ def main(argv=None) -> list[str]:
         "hidden": args.hidden,
         "depth": args.depth,
         "final_lr": args.final_lr,
+        "d_lr": args.d_lr,
+        "latent_dim": args.latent_dim,
+        "unrolled_lr": args.unrolled_lr,
     }
-    print(f"steps={args.steps} seeds={args.seeds} {recipe}", flush=True)
+    print(
+        f"setup={args.setup} steps={args.steps} seeds={args.seeds} {recipe}",
+        flush=True,
+    )
     rows = [
         "| variant | data | modes | HQ | reverse KL | s/run |",
         "|---|---|---|---|---|---|",
@@ -232,7 +309,12 @@ def main(argv=None) -> list[str]:
     print(PUBLISHED)
     if args.frames:
         save_frames(
-            args.frames, variants[0], args.data.split(",")[0], args.steps, **recipe
+            args.frames,
+            variants[0],
+            args.data.split(",")[0],
+            args.steps,
+            n_frames=args.n_frames,
+            **recipe,
         )
     return rows
 
