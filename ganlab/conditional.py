@@ -28,8 +28,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ganlab.callbacks import GANMonitor
-from ganlab.data import _infer_scale, _is_channelless, check_images
-from ganlab.gan import GAN, _global_mean, _is_keras_dataset
+from ganlab.data import _infer_scale, _is_channelless, check_images, shuffled_batches
+from ganlab.gan import GAN, _global_mean, _is_keras_dataset, repeat_epochs
 from ganlab.models import (
     _check_image_shape,
     make_discriminator,
@@ -479,6 +479,7 @@ class ConditionalGAN(GAN):
             x = self._array_dataset(
                 x, y, batch_size or 128, kwargs.pop("shuffle", True)
             )
+            x = repeat_epochs(x, kwargs)
         return keras.Model.fit(self, x, shuffle=False, **kwargs)
 
     def _array_dataset(self, images, labels, batch_size: int, shuffle: bool):
@@ -489,11 +490,7 @@ class ConditionalGAN(GAN):
             )
         x = check_images(images, self.image_shape)
         y = check_labels(labels, self.num_classes, n=len(x))
-        ds = tf.data.Dataset.from_tensor_slices((x, y))
-        if shuffle:
-            ds = ds.shuffle(len(x), seed=self.seed, reshuffle_each_iteration=True)
-        ds = ds.batch(min(batch_size, len(x)), drop_remainder=True)
-        return ds.prefetch(AUTOTUNE)
+        return shuffled_batches((x, y), batch_size, shuffle, self.seed)
 
     def _prepare_dataset(self, ds: tf.data.Dataset, batch_size: int):
         """Check a dataset of (images, labels) and map it to ([-1,1], one-hot).

@@ -124,11 +124,46 @@ def make_dataset(
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
     x = check_images(images, image_shape)
-    ds = tf.data.Dataset.from_tensor_slices(x)
+    return shuffled_batches(x, batch_size, shuffle, seed, drop_remainder)
+
+
+def shuffled_batches(
+    arrays,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int | None = None,
+    drop_remainder: bool = True,
+) -> tf.data.Dataset:
+    """Batches of in-memory arrays, reshuffled every epoch, prefetched.
+
+    Shuffles indices, not rows: the shuffle buffer, refilled at the start of
+    every epoch, holds N integers instead of N images, and each batch is
+    gathered from the arrays in one op (a buffer of 60,000 MNIST images took
+    seconds to refill on a 2-core CPU).
+
+    Args:
+        arrays: an array (N, ...) or a tuple of arrays with the same N.
+        batch_size: rows per batch (at most N).
+        shuffle: reshuffle every epoch.
+        seed: shuffle seed.
+        drop_remainder: drop the last, smaller batch.
+
+    Returns:
+        A dataset of batches with the arrays' structure and dtypes.
+    """
+    single = not isinstance(arrays, tuple)
+    tensors = tuple(tf.constant(a) for a in ((arrays,) if single else arrays))
+    n = int(tensors[0].shape[0])
+    ds = tf.data.Dataset.range(n)
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(min(batch_size, len(x)), drop_remainder=drop_remainder)
-    return ds.prefetch(AUTOTUNE)
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(min(batch_size, n), drop_remainder=drop_remainder)
+
+    def gather(index):
+        rows = tuple(tf.gather(t, index) for t in tensors)
+        return rows[0] if single else rows
+
+    return ds.map(gather, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
 def _images_only(*element):

@@ -17,7 +17,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlab import losses as losses_lib
-from ganlab.data import make_dataset
+from ganlab.data import make_dataset, shuffled_batches
 
 
 def _global_mean(per_example):
@@ -577,6 +577,7 @@ class GAN(keras.Model):
             if not isinstance(x, (tf.data.Dataset, keras.utils.PyDataset)):
                 shuffle = kwargs.pop("shuffle", True)
                 x = _vector_dataset(x, batch_size or 128, shuffle, self.seed)
+                x = repeat_epochs(x, kwargs)
         elif not _is_keras_dataset(x):
             # NumPy arrays are shuffled by make_dataset; datasets keep their order.
             shuffle = kwargs.pop("shuffle", True)
@@ -587,6 +588,7 @@ class GAN(keras.Model):
                 seed=self.seed,
                 image_shape=self.image_shape,
             )
+            x = repeat_epochs(x, kwargs)
         return super().fit(x, shuffle=False, **kwargs)
 
     # ----------------------------------------------------------- generate --
@@ -663,10 +665,19 @@ def _vector_dataset(x, batch_size: int, shuffle: bool, seed) -> tf.data.Dataset:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or len(x) == 0 or not np.all(np.isfinite(x)):
         raise ValueError(f"Vector data must be finite, shape (N, D); got {x.shape}.")
-    ds = tf.data.Dataset.from_tensor_slices(x)
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(min(batch_size, len(x)), drop_remainder=True).prefetch(2)
+    return shuffled_batches(x, batch_size, shuffle, seed)
+
+
+def repeat_epochs(ds: tf.data.Dataset, fit_kwargs: dict) -> tf.data.Dataset:
+    """Repeat a finite dataset built from arrays; one epoch = one pass.
+
+    Sets ``steps_per_epoch`` in ``fit_kwargs`` (unless the caller set it), so
+    that ``fit`` keeps one iterator for the whole run instead of building a
+    new one every epoch (which stalled every epoch boundary for seconds).
+    """
+    if fit_kwargs.get("steps_per_epoch") is None:
+        fit_kwargs["steps_per_epoch"] = int(ds.cardinality())
+    return ds.repeat()
 
 
 def _is_keras_dataset(x) -> bool:

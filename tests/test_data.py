@@ -133,3 +133,22 @@ def test_image_dataset_from_directory_colour_images(tmp_path):
     gan.compile()
     history = gan.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
+
+
+def test_shuffled_batches_visit_every_row_once_per_epoch_and_reshuffle():
+    from ganlab.data import shuffled_batches
+
+    x = np.arange(10, dtype="float32")[:, None]
+    y = np.arange(10) * 10
+    ds = shuffled_batches((x, y), batch_size=3, seed=0).repeat(2)
+    batches = list(ds.as_numpy_iterator())
+    assert len(batches) == 2 * 3  # 10 // 3 batches per epoch, the remainder dropped
+    assert all(b[0].shape == (3, 1) and b[1].shape == (3,) for b in batches)
+    for bx, by in batches:  # rows stay paired
+        np.testing.assert_array_equal(bx[:, 0] * 10, by)
+    first = np.concatenate([b[1] for b in batches[:3]])
+    second = np.concatenate([b[1] for b in batches[3:]])
+    assert len(set(first)) == 9 and len(set(second)) == 9
+    assert not np.array_equal(first, second)  # a new order every epoch
+    single = next(iter(shuffled_batches(x, batch_size=4, shuffle=False)))
+    np.testing.assert_array_equal(single[:, 0], [0, 1, 2, 3])
