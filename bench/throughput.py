@@ -222,6 +222,52 @@ def pipeline_profile(batch_size: int, steps: int, repeats: int) -> None:
     for name, values in runs.items():
         print(f"  {name:38s} {statistics.median(values):7.0f} images/s")
 
+    # The epoch boundary: a small (width 8) GAN, 3 epochs of all 60,000
+    # images, so the steps are short and any stall stands out.
+    x_float = (x[..., None].astype("float32") - 127.5) / 127.5
+    images_shuffled = (
+        tf.data.Dataset.from_tensor_slices(x_float)
+        .shuffle(len(x_float), seed=0)
+        .batch(batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    stalls = {
+        "images in the shuffle buffer, new iterator per epoch": epoch_stalls(
+            images_shuffled
+        ),
+        "GAN.fit(uint8 array): shuffled indices, one iterator": epoch_stalls(
+            x, batch_size=batch_size
+        ),
+    }
+    print("  extra seconds at the start of epochs 2 and 3 (step time - median step):")
+    for name, values in stalls.items():
+        print(f"    {name:55s} {', '.join(f'{v:.2f}' for v in values)}")
+
+
+class _BoundaryClock(keras.callbacks.Callback):
+    """Seconds of every step, and which steps start an epoch."""
+
+    def on_train_begin(self, logs=None):
+        self.durations, self.firsts, self.last = [], [], None
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if self.last is not None:
+            if batch == 0:
+                self.firsts.append(len(self.durations))
+            self.durations.append(now - self.last)
+        self.last = now
+
+
+def epoch_stalls(data, **fit_kwargs) -> list[float]:
+    """Extra seconds of each epoch's first step over the median step."""
+    gan = ganlab.build_dcgan(width=8, seed=0)
+    gan.compile()
+    clock = _BoundaryClock()
+    gan.fit(data, epochs=3, verbose=0, callbacks=[clock], **fit_kwargs)
+    median = statistics.median(clock.durations)
+    return [clock.durations[i] - median for i in clock.firsts]
+
 
 def interleaved(candidates: dict, repeats: int) -> dict[str, list[float]]:
     """Run every candidate once per round, for ``repeats`` rounds."""

@@ -42,6 +42,7 @@ import tensorflow as tf  # noqa: E402
 
 import ganlab  # noqa: E402
 from ganlab import metrics  # noqa: E402
+from ganlab.cli import RECIPE  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
 
 FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
@@ -118,7 +119,9 @@ def run_ganlab(args, clock: Clock) -> None:
     discriminator = ganlab.make_discriminator(
         width=args.d_width or args.width,
         kernel_size=args.kernel_size,
-        dropout=args.dropout,
+        dropout=(0.0 if args.d_batch_norm else 0.3)
+        if args.dropout is None
+        else args.dropout,
         batch_norm=args.d_batch_norm,
     )
     gan = ganlab.GAN(generator, discriminator, seed=args.seed)
@@ -166,27 +169,78 @@ def run_tutorial(args, clock: Clock) -> None:
                 return
 
 
+MILESTONES = [("fd", v) for v in (100, 50, 30, 20, 15, 10)] + [
+    ("is", v) for v in (3, 5, 7, 8, 9)
+]
+
+
+def first_time(rows: list[dict], key: str, value: float) -> float | None:
+    """Training seconds of the first row with FD ≤ value (or IS ≥ value)."""
+    for row in rows:
+        if (row[key] <= value) if key == "fd" else (row[key] >= value):
+            return row["seconds"]
+    return None
+
+
+def compare(runs: dict[str, list[dict]]) -> None:
+    """Seconds to each milestone, per recipe, and the baseline's multiple."""
+    names = list(runs)
+    print("\nseconds of training to reach each milestone (— : not reached)")
+    print(f"{'milestone':12s}" + "".join(f"{n:>14s}" for n in names) + "   ratio")
+    for key, value in MILESTONES:
+        label = f"FD ≤ {value}" if key == "fd" else f"IS ≥ {value}"
+        times = [first_time(runs[n], key, value) for n in names]
+        cells = "".join(f"{t:14.0f}" if t is not None else f"{'—':>14s}" for t in times)
+        ratio = ""
+        if len(times) == 2 and times[0] is not None:
+            last = runs[names[1]][-1]["seconds"] if runs[names[1]] else 0
+            if times[1] is not None:
+                ratio = f"{times[1] / times[0]:7.1f}x"
+            else:
+                ratio = f"  > {last / times[0]:.1f}x"
+        print(f"{label:12s}{cells}{ratio}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipe", choices=["ganlab", "tutorial"], default="ganlab")
+    parser.add_argument(
+        "--recipe",
+        choices=["ganlab", "tutorial", "both"],
+        default="ganlab",
+        help="both: ganlab, then the tutorial, then the comparison",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("GANLAB_JSON", "TUTORIAL_JSON"),
+        help="no training: compare two runs saved with --out",
+    )
     parser.add_argument("--budget", type=float, default=180, help="training seconds")
     parser.add_argument("--eval-every", type=int, default=200, help="steps")
     parser.add_argument("--n", type=int, default=10000, help="samples scored")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the rows as JSON here")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    recipe = parser.add_argument_group("the ganlab recipe")
-    recipe.add_argument("--width", type=int, default=32)
+    recipe = parser.add_argument_group(
+        "the ganlab recipe (defaults: python -m ganlab train's)"
+    )
+    recipe.add_argument("--width", type=int, default=RECIPE["width"])
     recipe.add_argument("--d-width", type=int, default=None, help="default: --width")
     recipe.add_argument("--kernel-size", type=int, default=5)
-    recipe.add_argument("--latent-dim", type=int, default=100)
-    recipe.add_argument("--dropout", type=float, default=0.3)
-    recipe.add_argument("--d-batch-norm", action="store_true")
-    recipe.add_argument("--batch-size", type=int, default=64)
-    recipe.add_argument("--g-lr", type=float, default=2e-4)
-    recipe.add_argument("--d-lr", type=float, default=2e-4)
-    recipe.add_argument("--beta-1", type=float, default=0.5)
-    recipe.add_argument("--ema", type=float, default=0.0)
+    recipe.add_argument("--latent-dim", type=int, default=RECIPE["latent_dim"])
+    recipe.add_argument(
+        "--dropout", type=float, default=None, help="D's; default 0 with BN, else 0.3"
+    )
+    recipe.add_argument(
+        "--d-batch-norm",
+        action=argparse.BooleanOptionalAction,
+        default=RECIPE["d_batch_norm"],
+    )
+    recipe.add_argument("--batch-size", type=int, default=RECIPE["batch_size"])
+    recipe.add_argument("--g-lr", type=float, default=RECIPE["lr"])
+    recipe.add_argument("--d-lr", type=float, default=RECIPE["lr"])
+    recipe.add_argument("--beta-1", type=float, default=RECIPE["beta_1"])
+    recipe.add_argument("--ema", type=float, default=RECIPE["ema"])
     recipe.add_argument("--simultaneous", action="store_true")
     recipe.add_argument(
         "--precision", choices=["float32", "bfloat16"], default="float32"
@@ -194,9 +248,29 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
+    if args.compare:
+        runs = [json.loads(Path(f).read_text())["rows"] for f in args.compare]
+        compare(dict(zip(["ganlab", "tutorial"], runs)))
+        return
+    if args.recipe == "both":
+        runs, out = {}, args.out
+        for recipe in ("ganlab", "tutorial"):
+            args.recipe = recipe
+            if out:  # one file per recipe: NAME_ganlab.json, NAME_tutorial.json
+                args.out = str(Path(out).with_suffix("")) + f"_{recipe}.json"
+            runs[recipe] = run(args)
+        compare(runs)
+        return
+    run(args)
 
+
+def run(args) -> list[dict]:
+    """Train one recipe until the target or the budget; return its rows."""
     scorer = Scorer(args.n)
-    print(f"recipe {args.recipe}: {json.dumps(vars(args))}")
+    if args.recipe == "tutorial":
+        print("recipe tutorial: its networks, Adam(1e-4) for both, batch 256, z ∈ R¹⁰⁰")
+    else:
+        print(f"recipe ganlab: {json.dumps(vars(args))}")
     print(
         f"targets: FD ≤ {FD_TARGET}, IS ≥ {IS_TARGET}, {CLASSES_TARGET} classes; "
         f"real train vs real test ({args.n} each): FD {scorer.floor:.2f}"
@@ -213,6 +287,7 @@ def main() -> None:
         print(f"target not reached within {clock.train_seconds:.0f} s of training")
     if args.out:
         Path(args.out).write_text(json.dumps({"args": vars(args), "rows": clock.rows}))
+    return clock.rows
 
 
 if __name__ == "__main__":

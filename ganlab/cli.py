@@ -15,19 +15,23 @@ import sys
 import time
 from pathlib import Path
 
-# The default recipe: recognizable digits in under 5 minutes on 2 CPU cores.
-# See the README ("The default recipe") for why each value was chosen.
+# The default recipe: good digits in a few minutes on 2 CPU cores. See the
+# README ("The default recipe") and bench/README.md ("Time to quality") for
+# the search that chose each value.
 RECIPE = {
     "width": 32,
     "latent_dim": 100,
     "batch_size": 64,
-    "lr": 2e-4,
+    "lr": 5e-4,
     "beta_1": 0.5,
-    "epochs": 3,
+    "d_batch_norm": True,  # BatchNorm in D's later convolutions, no dropout
+    "ema": 0.999,  # samples from the moving average of G's weights
+    "epochs": 5,
 }
-# ``train --conditional`` (issue 5): the same networks and optimizers, a
-# projection discriminator and more epochs; measured in bench/README.md.
+# ``train --conditional`` (issue 5): the recipe measured in bench/README.md:
+# the same widths, Adam(2e-4), D with dropout, a projection discriminator.
 CONDITIONAL_EPOCHS = 5
+CONDITIONAL_LR = 2e-4
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -75,7 +79,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--latent-dim", type=int, default=RECIPE["latent_dim"], help="size of z"
     )
     train.add_argument(
-        "--lr", type=float, default=RECIPE["lr"], help="Adam learning rate, both nets"
+        "--lr",
+        type=float,
+        default=None,
+        help=f"Adam learning rate, both nets (default {RECIPE['lr']}, "
+        f"{CONDITIONAL_LR} with --conditional)",
     )
     train.add_argument(
         "--limit",
@@ -185,6 +193,8 @@ def train(args: argparse.Namespace) -> Path:
     set_precision(args.precision)
     if args.epochs is None:
         args.epochs = CONDITIONAL_EPOCHS if args.conditional else RECIPE["epochs"]
+    if args.lr is None:
+        args.lr = CONDITIONAL_LR if args.conditional else RECIPE["lr"]
     (x_train, y_train), _ = load_mnist(args.data_dir)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
@@ -204,12 +214,18 @@ def train(args: argparse.Namespace) -> Path:
         monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed)
     else:
         gan = build_dcgan(
-            args.latent_dim, (28, 28, 1), width=args.width, seed=args.seed
+            args.latent_dim,
+            (28, 28, 1),
+            width=args.width,
+            seed=args.seed,
+            batch_norm=RECIPE["d_batch_norm"],
+            dropout=0.0 if RECIPE["d_batch_norm"] else 0.3,
         )
         monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
     gan.compile(
         d_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
         g_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
+        ema=0.0 if args.conditional else RECIPE["ema"],
     )
     # The backup comes last: an epoch counts as done only once its grid and
     # its history row are written, so a kill at any point loses nothing.

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(script, *args):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
+        [sys.executable, str(ROOT / "bench" / script), *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
@@ -31,9 +31,18 @@ def test_throughput_quick_prints_the_side_by_side_table():
     assert "input pipeline" in out and "in-memory batch" in out
 
 
-def test_time_to_quality_quick_scores_both_recipes():
-    for recipe in ("ganlab", "tutorial"):
-        out = _run("time_to_quality.py", "--quick", "--recipe", recipe)
-        assert "real train vs real test" in out
-        assert "step      2  FD" in out
-        assert "target not reached" in out  # 2 steps cannot make digits
+def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
+    out = _run(
+        "time_to_quality.py",
+        "--quick",
+        "--recipe",
+        "both",
+        "--out",
+        tmp_path / "r.json",
+    )
+    assert out.count("real train vs real test") == 2
+    assert out.count("step      2  FD") == 2
+    assert out.count("target not reached") == 2  # 2 steps cannot make digits
+    assert "seconds of training to reach each milestone" in out
+    assert (tmp_path / "r_ganlab.json").exists()
+    assert (tmp_path / "r_tutorial.json").exists()
