@@ -353,7 +353,7 @@ def main() -> None:
         f"\nbatch {bs}, {steps} timed steps × {args.repeats} interleaved rounds; "
         "images/s as median [min, max]\n"
     )
-    print(f"{'run':40s} {'images/s':>22s} {'vs baseline':>12s} {'of fp32 peak':>13s}")
+    print(f"{'run':40s} {'images/s':>22s} {'vs baseline':>12s} {'of peak':>13s}")
     for name, values in results.items():
         med = statistics.median(values)
         peak = peak16 if "bfloat16" in name else peak32
