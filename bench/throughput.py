@@ -279,12 +279,10 @@ def interleaved(candidates: dict, repeats: int) -> dict[str, list[float]]:
 
 
 def cpu_flags() -> str:
-    try:
-        flags = open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0]
-    except (OSError, IndexError):
-        return "unknown"
+    """The CPU flags that matter here (see :func:`ganlab.precision.cpu_flags`)."""
+    flags = ganlab.precision.cpu_flags()
     wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
-    return " ".join(f for f in wanted if f" {f}" in flags)
+    return " ".join(f for f in wanted if f in flags) or "unknown"
 
 
 def main() -> None:

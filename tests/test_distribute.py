@@ -63,17 +63,22 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_mirrored_strategy_matches_single_device():
+def _run_on_two_devices(script: str) -> dict:
+    """Run ``script`` in a fresh Python (two logical CPUs); its last line as JSON."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         env=env,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_mirrored_strategy_matches_single_device():
+    result = _run_on_two_devices(SCRIPT)
     assert result["replicas"] == 2
     # Same global batch, same data: with losses averaged over the global
     # batch, one SGD step moves the discriminator identically on 1 or 2
@@ -114,14 +119,5 @@ EMA_SCRIPT = textwrap.dedent(
 
 
 def test_ema_under_mirrored_strategy():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run(
-        [sys.executable, "-c", EMA_SCRIPT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = _run_on_two_devices(EMA_SCRIPT)
     assert result["max_error"] < 1e-5
