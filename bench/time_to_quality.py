@@ -125,9 +125,15 @@ def run_ganlab(args, clock: Clock) -> None:
         batch_norm=args.d_batch_norm,
     )
     gan = ganlab.GAN(generator, discriminator, seed=args.seed)
+
+    def lr(value: float):
+        if not args.decay_steps:
+            return value
+        return keras.optimizers.schedules.CosineDecay(value, args.decay_steps)
+
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=args.beta_1),
-        g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=args.beta_1),
+        d_optimizer=keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1),
+        g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
         ema=args.ema,
         simultaneous=args.simultaneous,
     )
@@ -240,6 +246,12 @@ def main() -> None:
     recipe.add_argument("--g-lr", type=float, default=RECIPE["lr"])
     recipe.add_argument("--d-lr", type=float, default=RECIPE["lr"])
     recipe.add_argument("--beta-1", type=float, default=RECIPE["beta_1"])
+    recipe.add_argument(
+        "--decay-steps",
+        type=int,
+        default=0,
+        help="cosine-decay both learning rates to 0 over this many steps (0: off)",
+    )
     recipe.add_argument("--ema", type=float, default=RECIPE["ema"])
     recipe.add_argument("--simultaneous", action="store_true")
     recipe.add_argument(

@@ -63,6 +63,7 @@ def make_generator(
     width: int = 64,
     kernel_size: int = 5,
     bn_momentum: float = 0.9,
+    batch_norm: bool = True,
     name: str = "generator",
 ) -> keras.Model:
     """The DCGAN generator: noise vector → image.
@@ -79,6 +80,10 @@ def make_generator(
         kernel_size: side of every transposed-convolution kernel.
         bn_momentum: BatchNorm moving-average momentum. 0.9 (Keras uses 0.99)
             makes ``training=False`` images good after a few hundred steps.
+        batch_norm: keep the BatchNorm layers. ``False`` drops them (the
+            layers before get a bias instead): the DCGAN paper (Radford et al.
+            2016) credits BatchNorm in G with keeping the generator from
+            collapsing all samples to one point, and ``False`` lets you see it.
         name: model name.
 
     Returns:
@@ -93,15 +98,19 @@ def make_generator(
     h0, w0 = height // 2**n, width_px // 2**n
 
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(h0 * w0 * 4 * width, use_bias=False)(z)
-    x = layers.BatchNormalization(momentum=bn_momentum)(x)
+    x = layers.Dense(h0 * w0 * 4 * width, use_bias=not batch_norm)(z)
+    if batch_norm:
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((h0, w0, 4 * width))(x)
     filters = [2 * width] + [max(width // 2 ** (i - 1), 8) for i in range(1, n)]
     strides = [1] + [2] * (n - 1)
     for f, s in zip(filters, strides):
-        x = layers.Conv2DTranspose(f, kernel_size, s, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=bn_momentum)(x)
+        x = layers.Conv2DTranspose(
+            f, kernel_size, s, padding="same", use_bias=not batch_norm
+        )(x)
+        if batch_norm:
+            x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.LeakyReLU(0.2)(x)
     image = layers.Conv2DTranspose(
         channels, kernel_size, 2, padding="same", activation="tanh", dtype="float32"

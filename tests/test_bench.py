@@ -46,3 +46,11 @@ def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
     assert "seconds of training to reach each milestone" in out
     assert (tmp_path / "r_ganlab.json").exists()
     assert (tmp_path / "r_tutorial.json").exists()
+
+
+def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
+    out = _run("mnist_collapse.py", "--quick", "--out", tmp_path / "c.png")
+    for setting in ("plain", "mbstd", "pack2"):
+        assert f"| {setting} |" in out
+    assert "diversity" in out and "recall" in out
+    assert (tmp_path / "c.png").stat().st_size > 10_000

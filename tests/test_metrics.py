@@ -305,3 +305,28 @@ def test_no_runtime_warnings_on_duplicate_points():
         out = metrics.prdc(x, x)
     # All radii are zero and membership is strict, so nothing is inside a ball.
     assert out == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
+
+
+def test_sample_diversity_closed_forms():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(60, 5))
+    # Every sample the same: complete collapse scores 0.
+    assert metrics.sample_diversity(np.repeat(real[:1], 60, axis=0), real) == 0.0
+    assert metrics.sample_diversity(real, real) == pytest.approx(1.0)
+    # Distances scale with the samples: half the spread, half the diversity.
+    assert metrics.sample_diversity(0.5 * real, real) == pytest.approx(0.5)
+    # Two points at distance 2 vs two at distance 1 (n = 2: one pair each).
+    fake = np.array([[0.0, 0.0], [2.0, 0.0]])
+    assert metrics.sample_diversity(fake, np.array([[0.0, 0.0], [0.0, 1.0]])) == 2.0
+
+
+def test_sample_diversity_rejects_bad_input():
+    real = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match="identical"):
+        metrics.sample_diversity(real, np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="features"):
+        metrics.sample_diversity(real, real[:, :2])
+    with pytest.raises(ValueError, match="2-D"):
+        metrics.sample_diversity(real.reshape(10, 3, 1), real)
+    with pytest.raises(ValueError, match="n must be"):
+        metrics.sample_diversity(real, real, n=1)

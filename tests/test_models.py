@@ -29,6 +29,24 @@ def test_discriminator_outputs_one_unbounded_logit(shape):
     assert np.all(out > 1.0)
 
 
+def test_generator_without_batch_norm_has_biases_instead():
+    g = ganlab.make_generator(latent_dim=8, width=4, batch_norm=False)
+    assert not any(isinstance(la, keras.layers.BatchNormalization) for la in g.layers)
+    weighted = [
+        la
+        for la in g.layers
+        if isinstance(la, (keras.layers.Dense, keras.layers.Conv2DTranspose))
+    ]
+    assert weighted and all(la.use_bias for la in weighted)
+    out = np.asarray(g(np.random.normal(size=(3, 8)).astype("float32")))
+    assert out.shape == (3, 28, 28, 1) and np.all(np.abs(out) <= 1.0)
+    with_bn = ganlab.make_generator(latent_dim=8, width=4)
+    assert (
+        sum(isinstance(la, keras.layers.BatchNormalization) for la in with_bn.layers)
+        == 3
+    )
+
+
 def test_default_networks_are_the_seed_dcgan():
     g = ganlab.make_generator()
     assert g.input_shape == (None, 100) and g.output_shape == (None, 28, 28, 1)
