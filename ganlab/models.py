@@ -81,9 +81,11 @@ def make_generator(
         bn_momentum: BatchNorm moving-average momentum. 0.9 (Keras uses 0.99)
             makes ``training=False`` images good after a few hundred steps.
         batch_norm: keep the BatchNorm layers. ``False`` drops them (the
-            layers before get a bias instead): the DCGAN paper (Radford et al.
-            2016) credits BatchNorm in G with keeping the generator from
-            collapsing all samples to one point, and ``False`` lets you see it.
+            layers before get a bias instead), to study what they do: the
+            DCGAN paper (Radford et al. 2016) credits BatchNorm in G with
+            keeping the generator from collapsing all samples to one point.
+            In ganlab's MNIST tries (bench/README.md) dropping it gave an
+            uneven class histogram or a failed run, not a clean collapse.
         name: model name.
 
     Returns:
