@@ -22,7 +22,7 @@ RECIPE = {
     "width": 32,
     "latent_dim": 100,
     "batch_size": 64,
-    "lr": 5e-4,
+    "lr": 1e-3,
     "beta_1": 0.5,
     "d_batch_norm": True,  # BatchNorm in D's later convolutions, no dropout
     "ema": 0.999,  # samples from the moving average of G's weights
