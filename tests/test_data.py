@@ -152,3 +152,17 @@ def test_shuffled_batches_visit_every_row_once_per_epoch_and_reshuffle():
     assert not np.array_equal(first, second)  # a new order every epoch
     single = next(iter(shuffled_batches(x, batch_size=4, shuffle=False)))
     np.testing.assert_array_equal(single[:, 0], [0, 1, 2, 3])
+
+
+def test_in_memory_pipeline_runs_without_the_autotune_thread():
+    # That thread held up the end of the process for up to 49 s after a fit
+    # that stopped mid-pass (see ganlab.data._NO_AUTOTUNE_MODEL); what fit
+    # builds from arrays, with repeat(), must keep it off.
+    from ganlab.gan import repeat_epochs
+
+    ds = make_dataset(np.zeros((8, 28, 28), "uint8"), batch_size=4)
+    kwargs = {}
+    repeated = repeat_epochs(ds, kwargs)
+    assert kwargs["steps_per_epoch"] == 2
+    assert repeated.options().autotune.enabled is False
+    assert next(iter(repeated)).shape == (4, 28, 28, 1)
