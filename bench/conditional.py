@@ -94,7 +94,11 @@ def write_pictures(cgan, folder: Path, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default="runs/bench_conditional")
+    parser.add_argument(
+        "--out",
+        default="runs/bench_conditional",
+        help="folder for the trained model (unless --model), the report and pictures",
+    )
     parser.add_argument("--model", default=None, help="evaluate this .keras model")
     parser.add_argument("--per-class", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
@@ -123,10 +127,12 @@ def main() -> None:
     report["train_seconds"] = seconds
     report["model"] = model_path
     print_report(report)
-    write_pictures(cgan, Path(model_path).parent, args.seed)
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_pictures(cgan, folder, args.seed)
     if seconds is not None:
         print(f"training (python -m ganlab train --conditional): {seconds:.0f} s")
-    out = Path(model_path).parent / "conditional_bench.json"
+    out = folder / "conditional_bench.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"wrote {out}")
 

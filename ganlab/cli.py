@@ -46,8 +46,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="train a DCGAN on MNIST",
         description=(
             "Train a DCGAN on MNIST. Writes to --out: epoch_NNN.png grids, "
-            "progress.gif, losses.png, history.json and model.keras. Start the "
-            "same command again after an interruption to resume."
+            "progress.gif, losses.png, history.json, history.csv, model.keras "
+            "and metrics.json. Start the same command again after an "
+            "interruption to resume; a folder holding a finished run is left "
+            "alone unless --overwrite is given."
         ),
     )
     train.add_argument(
@@ -59,10 +61,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", required=True, help="output folder (created)")
     train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs of a finished run already in --out (without "
+        "it, such a folder is an error, so that two runs never mix)",
+    )
+    train.add_argument(
         "--data-dir",
         default=None,
-        help="folder with the MNIST files (IDX .gz or mnist.npz); default "
-        "$GANLAB_DATA_DIR, else Keras's download",
+        help="folder with the MNIST files (IDX .gz or mnist.npz), or the data "
+        "root holding mnist/; default $GANLAB_DATA_DIR/mnist, else Keras's "
+        "download",
     )
     train.add_argument(
         "--batch-size", type=int, default=RECIPE["batch_size"], help="images per step"
@@ -177,6 +186,41 @@ def _read_history(csv_path: Path) -> dict[str, list[float]]:
     return {k: [float(rows[e][k]) for e in epochs] for k in keys}
 
 
+# What ``train`` writes into --out (the backup/ folder aside).
+_RUN_OUTPUTS = (
+    "epoch_*.png",
+    "progress.gif",
+    "losses.png",
+    "history.json",
+    "history.csv",
+    "model.keras",
+    "metrics.json",
+)
+
+
+def _check_out_folder(out: Path, overwrite: bool) -> None:
+    """Keep two runs from mixing in one folder.
+
+    A folder with ``backup/`` holds an interrupted run: ``fit`` resumes it. A
+    folder with outputs but no backup holds a finished run: an error, unless
+    ``overwrite``, which deletes those outputs (and nothing else).
+    """
+    if (out / "backup").exists():
+        return
+    old = sorted({p for pattern in _RUN_OUTPUTS for p in out.glob(pattern)})
+    if not old:
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f"{out} already holds a finished run ({', '.join(p.name for p in old[:3])}"
+            f"{', ...' if len(old) > 3 else ''}). Choose another --out, or pass "
+            "--overwrite to replace it. (An interrupted run resumes by itself: "
+            "its backup/ folder is still there.)"
+        )
+    for path in old:
+        path.unlink()
+
+
 def train(args: argparse.Namespace) -> Path:
     """Train on MNIST and write the outputs; return the saved model's path."""
     import keras
@@ -188,6 +232,7 @@ def train(args: argparse.Namespace) -> Path:
     from ganlab.precision import set_precision
 
     out = Path(args.out)
+    _check_out_folder(out, getattr(args, "overwrite", False))
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     set_precision(args.precision)
@@ -339,7 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"train": train, "sample": sample, "evaluate": evaluate_model}
     try:
         commands[args.command](args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.command != "train":
+            raise
+        print(
+            "\nganlab: interrupted. Run the same command again to resume from the "
+            "last finished epoch.",
+            file=sys.stderr,
+        )
+        return 130
     return 0

@@ -65,7 +65,7 @@ def test_evaluate_rejects_non_mnist_models(tmp_path):
     assert cli.main(["evaluate", str(tmp_path / "rgb.keras")]) == 2
 
 
-def test_train_resumes_after_interruption(tmp_path, mnist, monkeypatch):
+def test_train_resumes_after_interruption(tmp_path, mnist, monkeypatch, capsys):
     """Kill the run in the middle of epoch 2; the same command finishes it."""
     from ganlab.callbacks import GANMonitor
 
@@ -76,8 +76,8 @@ def test_train_resumes_after_interruption(tmp_path, mnist, monkeypatch):
             raise KeyboardInterrupt("simulated kill")
 
     monkeypatch.setattr(GANMonitor, "on_train_batch_begin", kill_mid_epoch_two)
-    with pytest.raises(KeyboardInterrupt):
-        cli.main(["train", "--epochs", "3", "--out", str(out), *TINY])
+    assert cli.main(["train", "--epochs", "3", "--out", str(out), *TINY]) == 130
+    assert "run the same command again" in capsys.readouterr().err.lower()
     monkeypatch.undo()
     assert (out / "backup").exists()
     assert [p.name for p in out.glob("epoch_*.png")] == ["epoch_001.png"]
@@ -94,6 +94,21 @@ def test_train_resumes_after_interruption(tmp_path, mnist, monkeypatch):
     gan = keras.models.load_model(out / "model.keras")
     # 3 epochs of 4 steps in all: epoch 2 was redone from its start.
     assert gan.g_optimizer.iterations.numpy() == 12
+
+
+def test_finished_run_is_not_mixed_with_a_new_one(trained, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in trained.iterdir()}
+    again = ["train", "--epochs", "1", "--out", str(trained), *TINY]
+    assert cli.main(again) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in trained.iterdir()} == before
+
+    assert cli.main([*again, "--overwrite"]) == 0
+    history = json.loads((trained / "history.json").read_text())
+    assert len(history["d_loss"]) == 1  # not 1 new epoch + 1 left from before
+    assert [p.name for p in trained.glob("epoch_*.png")] == ["epoch_001.png"]
+    assert iio.imread(trained / "progress.gif", index=None).shape[0] == 1
+    assert not (trained / "metrics.json").exists()  # --eval-n 0 this time
 
 
 def test_sample_writes_a_grid(trained, tmp_path):
