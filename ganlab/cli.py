@@ -232,7 +232,7 @@ def train(args: argparse.Namespace) -> Path:
     from ganlab.precision import set_precision
 
     out = Path(args.out)
-    _check_out_folder(out, getattr(args, "overwrite", False))
+    _check_out_folder(out, args.overwrite)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     set_precision(args.precision)

@@ -18,6 +18,15 @@ import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
 
+# tf.data's autotuning runs a background thread per iterator. ``fit`` repeats
+# in-memory data (one iterator for the whole run), so when training stops,
+# that iterator is freed mid-pass, and freeing it waits for the thread's next
+# wake-up: on TF 2.21 the Python process then hung for 8 to 49 s after the
+# script's last line, about every other run. A gather from memory needs no
+# tuning (with the model off it delivers as many images per second).
+_NO_AUTOTUNE_MODEL = tf.data.Options()
+_NO_AUTOTUNE_MODEL.autotune.enabled = False
+
 
 def _expected(image_shape: Sequence[int] | None) -> str:
     return f" The generator produces {tuple(image_shape)}." if image_shape else ""
@@ -165,16 +174,6 @@ def shuffled_batches(
 
     ds = ds.map(gather, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
     return ds.with_options(_NO_AUTOTUNE_MODEL)
-
-
-# tf.data's autotuning runs a background thread per iterator. ``fit`` repeats
-# in-memory data (one iterator for the whole run), so when training stops,
-# that iterator is freed mid-pass, and freeing it waits for the thread's next
-# wake-up: on TF 2.21 the Python process then hung for 8 to 49 s after the
-# script's last line, about every other run. A gather from memory needs no
-# tuning (with the model off it delivers as many images per second).
-_NO_AUTOTUNE_MODEL = tf.data.Options()
-_NO_AUTOTUNE_MODEL.autotune.enabled = False
 
 
 def _images_only(*element):

@@ -54,3 +54,21 @@ def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
         assert f"| {setting} |" in out
     assert "diversity" in out and "recall" in out
     assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
+def test_sampling_tricks_prints_truncation_and_standing_statistics(tmp_path):
+    import ganlab
+
+    gan = ganlab.build_dcgan(8, (28, 28, 1), width=4, seed=0)
+    gan.compile(ema=0.9)
+    gan.save(tmp_path / "g.keras")
+    out = _run("sampling_tricks.py", tmp_path / "g.keras", "--n", 300, "--batches", 3)
+    rows = [line for line in out.splitlines() if line.startswith("truncation psi")]
+    assert len(rows) == 6 and all(" FD " in r and " IS " in r for r in rows)
+    assert "standing statistics (3 x 256)" in out
+
+
+def test_exit_delay_times_both_modes():
+    out = _run("exit_delay.py", "--runs", 1, "--steps", 3)
+    assert "autotuning model  on: exit delays" in out
+    assert "autotuning model off: exit delays" in out
