@@ -203,7 +203,9 @@ _ROWS = (
 
 def _format_value(value: float, std: float | None) -> str:
     text = f"{value:.4g}"
-    return text if std is None else f"{text} ± {std:.2g}"
+    # A std of 0 comes from a single subset or split (KID on N ≤ its subset
+    # size, IS with one split): no spread was measured, so none is shown.
+    return text if not std else f"{text} ± {std:.2g}"
 
 
 def format_report(results: dict) -> str:

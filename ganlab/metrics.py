@@ -323,7 +323,9 @@ def kernel_inception_distance(
         seed: seed for drawing the subsets (None: not reproducible).
 
     Returns:
-        ``(mean, std)`` of MMD² over the subsets.
+        ``(mean, std)`` of MMD² over the subsets. When m = N_a = N_b every
+        subset is the whole of both sets: the MMD² is computed once and its
+        std is 0, which says nothing about the estimate's uncertainty.
     """
     feats_a, feats_b = _as_pair(feats_a, feats_b, ("feats_a", "feats_b"))
     if num_subsets < 1:
@@ -332,6 +334,8 @@ def kernel_inception_distance(
     # Rows [x / D, 1] and [y, 1]: their dot product is xᵀy / D + 1.
     a_scaled, a_ones = _append_one(feats_a / feats_a.shape[1]), _append_one(feats_a)
     b_scaled, b_ones = _append_one(feats_b / feats_b.shape[1]), _append_one(feats_b)
+    if m == len(feats_a) == len(feats_b):
+        num_subsets = 1  # every subset would be the same
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(num_subsets):

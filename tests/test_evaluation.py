@@ -59,6 +59,18 @@ def test_format_report_lists_every_metric(real_vs_real):
     assert "10 / 10" in report and "1000 generated vs 1000 real" in report
 
 
+def test_format_report_shows_no_spread_when_none_was_measured(real_vs_real):
+    # One IS split, or KID on no more samples than its subset size, gives a
+    # std of 0: "± 0" would claim a certainty that was never measured.
+    one = dict(real_vs_real, is_std=0.0, kid_std=0.0)
+    lines = format_report(one).splitlines()
+    kid = next(line for line in lines if "KID" in line)
+    score = next(line for line in lines if "Inception Score" in line)
+    assert "±" not in kid and "±" not in score
+    spread = format_report(dict(real_vs_real, kid_std=0.002)).splitlines()
+    assert "± 0.002" in next(line for line in spread if "KID" in line)
+
+
 class FakeGenerator:
     """Any object with generate(n, seed) works; records what it was asked."""
 

@@ -184,6 +184,16 @@ def test_kid_matches_brute_force_on_one_full_subset():
     assert std == 0.0
 
 
+def test_kid_on_whole_sets_computes_one_subset_with_no_spread():
+    # m = N_a = N_b: every subset is the whole of both sets, so the many
+    # subsets asked for would all give the same number.
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(150, 8)), rng.normal(0.3, 1.0, size=(150, 8))
+    mean, std = metrics.kernel_inception_distance(x, y, num_subsets=50)
+    assert mean == pytest.approx(brute_force_mmd2(x, y), rel=1e-5)
+    assert std == 0.0
+
+
 def test_kid_of_one_distribution_is_about_zero_and_can_be_negative():
     rng = np.random.default_rng(7)
     x, y = rng.normal(size=(4000, 32)), rng.normal(size=(4000, 32))
