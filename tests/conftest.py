@@ -12,6 +12,12 @@ _ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GANLAB_DATA_DIR", str(_ROOT.parent / "shared" / "data"))
 # Absolute, so that subprocesses and notebooks running elsewhere find it too.
 os.environ["GANLAB_DATA_DIR"] = str(Path(os.environ["GANLAB_DATA_DIR"]).resolve())
+# Under pytest-xdist (`pytest -n 2`, as CI runs) each worker, and every
+# script or notebook kernel it starts, keeps TensorFlow's ops on one thread:
+# the tiny test networks gain nothing from two, and two workers each using
+# both cores slow each other down. Set before TensorFlow is imported.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
