@@ -277,6 +277,25 @@ def epoch_stalls(data, **fit_kwargs) -> list[float]:
     return [clock.durations[i] - median for i in clock.firsts]
 
 
+def bf16_runs(ds, batch_size, steps, repeats) -> dict[str, list[float]]:
+    """``GAN.fit`` under the mixed_bfloat16 policy, both update rules."""
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        return interleaved(
+            {
+                "GAN.fit simultaneous, mixed_bfloat16": lambda: time_fit(
+                    ds, batch_size, steps, simultaneous=True
+                ),
+                "GAN.fit alternating, mixed_bfloat16": lambda: time_fit(
+                    ds, batch_size, steps
+                ),
+            },
+            repeats,
+        )
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
 def interleaved(candidates: dict, repeats: int) -> dict[str, list[float]]:
     """Run every candidate once per round, for ``repeats`` rounds."""
     results: dict[str, list[float]] = {name: [] for name in candidates}
@@ -299,6 +318,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument(
+        "--no-bf16",
+        action="store_true",
+        help="skip the bfloat16 rows (on a CPU without bfloat16 units they are "
+        "emulated, about 10x slower, and take most of the run)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.batch_size = 2, 1, 8
@@ -340,19 +365,8 @@ def main() -> None:
         ),
     }
     results = interleaved(candidates, args.repeats)
-
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    bf16 = interleaved(
-        {
-            "GAN.fit simultaneous, mixed_bfloat16": lambda: time_fit(
-                ds, bs, steps, simultaneous=True
-            ),
-            "GAN.fit alternating, mixed_bfloat16": lambda: time_fit(ds, bs, steps),
-        },
-        args.repeats,
-    )
-    keras.config.set_dtype_policy("float32")
-    results.update(bf16)
+    if not args.no_bf16:
+        results.update(bf16_runs(ds, bs, steps, args.repeats))
 
     base = statistics.median(results["tutorial loop (baseline)"])
     print(
@@ -372,7 +386,7 @@ def main() -> None:
         "\n(the last column: achieved GFLOP/s over the measured matmul peak of the "
         "same dtype)"
     )
-    for mode in ("simultaneous", "alternating"):
+    for mode in ("simultaneous", "alternating") if not args.no_bf16 else ():
         fp32 = [k for k in results if mode in k and "XLA" not in k][0]
         speedup = statistics.median(
             results[f"GAN.fit {mode}, mixed_bfloat16"]

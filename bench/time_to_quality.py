@@ -136,6 +136,7 @@ def run_ganlab(args, clock: Clock) -> None:
         g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
         ema=args.ema,
         simultaneous=args.simultaneous,
+        jit_compile=True if args.jit_compile else "auto",
     )
     (x_train, _), _ = ganlab.load_mnist()
     callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
@@ -254,6 +255,11 @@ def main() -> None:
     )
     recipe.add_argument("--ema", type=float, default=RECIPE["ema"])
     recipe.add_argument("--simultaneous", action="store_true")
+    recipe.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="XLA on (default: Keras's 'auto', off on CPU)",
+    )
     recipe.add_argument(
         "--precision", choices=["float32", "bfloat16"], default="float32"
     )

@@ -49,6 +49,14 @@ def test_train_writes_every_output(trained):
     assert {"fid", "is_mean", "precision", "recall", "kid_mean"} <= set(metrics)
 
 
+def test_jit_compile_flag_turns_xla_on_and_is_saved(tmp_path, mnist):
+    out = tmp_path / "xla"
+    argv = ["train", "--epochs", "1", "--out", str(out), *TINY, "--jit-compile"]
+    assert cli.main(argv) == 0
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.jit_compile is True
+
+
 def test_evaluate_prints_the_report(trained, tmp_path, capsys):
     out = tmp_path / "m.json"
     argv = ["evaluate", str(trained / "model.keras"), "--n", "300", "--json", str(out)]
@@ -153,6 +161,7 @@ def test_help_explains_every_flag():
         "--latent-dim",
         "--lr",
         "--limit",
+        "--jit-compile",
     ):
         assert flag in out
     top = subprocess.run(
