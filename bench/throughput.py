@@ -226,8 +226,8 @@ def pipeline_profile(
     for name, values in runs.items():
         print(f"  {name:38s} {statistics.median(values):7.0f} images/s")
 
-    # The epoch boundary: a small (width 8) GAN, 3 epochs of all 60,000
-    # images, so the steps are short and any stall stands out.
+    # The epoch boundary: a small (width 8) GAN, 3 epochs of the images, so
+    # the steps are short and any stall stands out.
     x = x[:stall_images]
     x_float = (x[..., None].astype("float32") - 127.5) / 127.5
     images_shuffled = (
@@ -386,7 +386,9 @@ def main() -> None:
         "\n(the last column: achieved GFLOP/s over the measured matmul peak of the "
         "same dtype)"
     )
-    for mode in ("simultaneous", "alternating") if not args.no_bf16 else ():
+    for mode in ("simultaneous", "alternating"):
+        if args.no_bf16:
+            break
         fp32 = [k for k in results if mode in k and "XLA" not in k][0]
         speedup = statistics.median(
             results[f"GAN.fit {mode}, mixed_bfloat16"]
