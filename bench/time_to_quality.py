@@ -39,10 +39,11 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's ganlab, throughp
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from keras import ops  # noqa: E402
 
 import ganlab  # noqa: E402
 from ganlab import metrics  # noqa: E402
-from ganlab.cli import RECIPE  # noqa: E402
+from ganlab.cli import RECIPE, recipe_dropout  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
 
 FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
@@ -78,8 +79,8 @@ def reached(score: dict) -> bool:
 class Clock:
     """Training seconds, paused while scoring; logs one row per evaluation."""
 
-    def __init__(self, scorer: Scorer, budget: float):
-        self.scorer, self.budget = scorer, budget
+    def __init__(self, scorer: Scorer, budget: float, max_steps: int = 0):
+        self.scorer, self.budget, self.max_steps = scorer, budget, max_steps
         self.train_seconds, self.rows, self.done = 0.0, [], False
         self.last = time.perf_counter()
 
@@ -93,7 +94,11 @@ class Clock:
             f"IS {score['is']:5.2f}  classes {score['classes']:2d}",
             flush=True,
         )
-        self.done = reached(score) or self.train_seconds >= self.budget
+        self.done = (
+            reached(score)
+            or self.train_seconds >= self.budget
+            or 0 < self.max_steps <= step
+        )
         self.last = time.perf_counter()
 
 
@@ -109,6 +114,49 @@ class _EvalCallback(keras.callbacks.Callback):
             self.model.stop_training = self.clock.done
 
 
+class TopKGAN(ganlab.GAN):
+    """G's loss over only the k fakes D rates most real, for the recipe search.
+
+    Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN
+    Performance by Throwing Away Bad Samples", https://arxiv.org/abs/2002.06224):
+    the worst-rated samples' gradients point G towards the middle of the data
+    and blur its digits, so they are left out. Here k = B max(ν, 1 - (1 - ν)
+    t / T) after t generator steps: every sample at first, ν B after T steps
+    (the paper decays k by γ = 0.99 per epoch, too slowly for a few epochs).
+    """
+
+    top_k, top_k_steps = 1.0, 1000
+
+    def top_k_count(self, batch):
+        """k for the next generator step, an int32 scalar in [ν B, B]."""
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        share = ops.maximum(self.top_k, 1.0 - (1.0 - self.top_k) * t / self.top_k_steps)
+        return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
+
+    def _g_step(self, batch):
+        z = self.sample_latent(batch)
+        k = self.top_k_count(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(
+                self.generator(z, training=True), training=True
+            )
+            per_example = self.loss_fn.generator_loss(fake_logits)
+            best = tf.math.top_k(ops.reshape(fake_logits, (-1,)), k).indices
+            g_loss = ops.mean(ops.take(per_example, best))
+        weights = self.generator.trainable_weights
+        grads = tape.gradient(g_loss, weights)
+        self.g_optimizer.apply_gradients(zip(grads, weights))
+        return per_example
+
+
+def d_ranked_score(gan: ganlab.GAN, scorer: Scorer) -> dict:
+    """Score the n of 2n samples that D rates most real (a rejection check)."""
+    images = gan.generate(2 * scorer.n, seed=1)
+    logits = np.asarray(gan.discriminator.predict(images, batch_size=500, verbose=0))
+    keep = np.argsort(-logits.reshape(-1))[: scorer.n]
+    return scorer(images[keep])
+
+
 def run_ganlab(args, clock: Clock) -> None:
     if args.precision == "bfloat16":
         keras.config.set_dtype_policy("mixed_bfloat16")
@@ -119,12 +167,14 @@ def run_ganlab(args, clock: Clock) -> None:
     discriminator = ganlab.make_discriminator(
         width=args.d_width or args.width,
         kernel_size=args.kernel_size,
-        dropout=(0.0 if args.d_batch_norm else 0.3)
+        dropout=recipe_dropout(args.d_batch_norm)
         if args.dropout is None
         else args.dropout,
         batch_norm=args.d_batch_norm,
     )
-    gan = ganlab.GAN(generator, discriminator, seed=args.seed)
+    gan_class = TopKGAN if args.top_k < 1 else ganlab.GAN
+    gan = gan_class(generator, discriminator, seed=args.seed)
+    gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
 
     def lr(value: float):
         if not args.decay_steps:
@@ -134,6 +184,9 @@ def run_ganlab(args, clock: Clock) -> None:
     gan.compile(
         d_optimizer=keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1),
         g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
+        loss=ganlab.losses.BCE(label_smoothing=args.label_smoothing)
+        if args.label_smoothing
+        else args.loss,
         ema=args.ema,
         simultaneous=args.simultaneous,
         jit_compile=True if args.jit_compile else "auto",
@@ -148,6 +201,14 @@ def run_ganlab(args, clock: Clock) -> None:
         verbose=0,
         callbacks=[callback],
     )
+    if args.d_ranked:
+        score = d_ranked_score(gan, clock.scorer)
+        print(
+            f"  the half of {2 * clock.scorer.n} samples D rates most real: "
+            f"FD {score['fd']:6.2f}  IS {score['is']:5.2f}  "
+            f"classes {score['classes']:2d}",
+            flush=True,
+        )
 
 
 def run_tutorial(args, clock: Clock) -> None:
@@ -224,6 +285,9 @@ def main() -> None:
     )
     parser.add_argument("--budget", type=float, default=180, help="training seconds")
     parser.add_argument("--eval-every", type=int, default=200, help="steps")
+    parser.add_argument(
+        "--max-steps", type=int, default=0, help="also stop after these steps (0: no)"
+    )
     parser.add_argument("--n", type=int, default=10000, help="samples scored")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the rows as JSON here")
@@ -254,7 +318,31 @@ def main() -> None:
         help="cosine-decay both learning rates to 0 over this many steps (0: off)",
     )
     recipe.add_argument("--ema", type=float, default=RECIPE["ema"])
+    recipe.add_argument(
+        "--loss", choices=["bce", "least_squares", "minimax"], default="bce"
+    )
+    recipe.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        help="one-sided: D's real target 1 - s (BCE only)",
+    )
     recipe.add_argument("--simultaneous", action="store_true")
+    recipe.add_argument(
+        "--top-k",
+        type=float,
+        default=1.0,
+        help="top-k training: G learns from the share ν of fakes D rates most "
+        "real (1: off)",
+    )
+    recipe.add_argument(
+        "--top-k-steps", type=int, default=1000, help="steps until k reaches ν B"
+    )
+    parser.add_argument(
+        "--d-ranked",
+        action="store_true",
+        help="at the end, also score the half of 2n samples D rates most real",
+    )
     recipe.add_argument(
         "--jit-compile",
         action="store_true",
@@ -264,6 +352,8 @@ def main() -> None:
         "--precision", choices=["float32", "bfloat16"], default="float32"
     )
     args = parser.parse_args()
+    if args.label_smoothing and args.loss != "bce":
+        parser.error("--label-smoothing is a BCE option: use it with --loss bce")
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
     if args.compare:
@@ -293,7 +383,7 @@ def run(args) -> list[dict]:
         f"targets: FD ≤ {FD_TARGET}, IS ≥ {IS_TARGET}, {CLASSES_TARGET} classes; "
         f"real train vs real test ({args.n} each): FD {scorer.floor:.2f}"
     )
-    clock = Clock(scorer, args.budget)
+    clock = Clock(scorer, args.budget, args.max_steps)
     (run_tutorial if args.recipe == "tutorial" else run_ganlab)(args, clock)
     hit = next((r for r in clock.rows if reached(r)), None)
     if hit:

@@ -28,6 +28,14 @@ RECIPE = {
     "ema": 0.999,  # samples from the moving average of G's weights
     "epochs": 5,
 }
+
+
+def recipe_dropout(d_batch_norm: bool) -> float:
+    """D's dropout rate in the recipe: 0 when D has BatchNorm, else the DCGAN
+    tutorial's 0.3 (bench/README.md's recipe search measured the pairing)."""
+    return 0.0 if d_batch_norm else 0.3
+
+
 # ``train --conditional`` (issue 5): the recipe measured in bench/README.md:
 # the same widths, Adam(2e-4), D with dropout, a projection discriminator.
 CONDITIONAL_EPOCHS = 5
@@ -272,7 +280,7 @@ def train(args: argparse.Namespace) -> Path:
             width=args.width,
             seed=args.seed,
             batch_norm=RECIPE["d_batch_norm"],
-            dropout=0.0 if RECIPE["d_batch_norm"] else 0.3,
+            dropout=recipe_dropout(RECIPE["d_batch_norm"]),
         )
         monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
     gan.compile(

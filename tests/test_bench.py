@@ -48,6 +48,33 @@ def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
     assert (tmp_path / "r_tutorial.json").exists()
 
 
+def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import time_to_quality
+
+    import ganlab
+
+    gan = time_to_quality.TopKGAN(
+        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4)
+    )
+    gan.top_k, gan.top_k_steps = 0.5, 1000
+    gan.compile()
+    counts = []
+    for step in (0, 500, 999, 1000, 5000):
+        gan.g_optimizer.iterations.assign(step)
+        counts.append(int(gan.top_k_count(64)))
+    assert counts == [64, 48, 33, 32, 32]  # every sample, then the best half
+
+
+def test_time_to_quality_recipe_flags_run(tmp_path):
+    out = _run(
+        "time_to_quality.py", "--quick", "--top-k", 0.5, "--loss", "least_squares",
+        "--d-ranked", "--max-steps", 2,
+    )  # fmt: skip
+    assert out.count("step      2  FD") == 1
+    assert "the half of 1000 samples D rates most real: FD" in out
+
+
 def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
     out = _run("mnist_collapse.py", "--quick", "--out", tmp_path / "c.png")
     for setting in ("plain", "mbstd", "pack2"):
