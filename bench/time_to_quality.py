@@ -114,18 +114,50 @@ class _EvalCallback(keras.callbacks.Callback):
             self.model.stop_training = self.clock.done
 
 
-class TopKGAN(ganlab.GAN):
-    """G's loss over only the k fakes D rates most real, for the recipe search.
+class SearchGAN(ganlab.GAN):
+    """``ganlab.GAN`` with two options tried in the recipe search.
 
     Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN
     Performance by Throwing Away Bad Samples", https://arxiv.org/abs/2002.06224):
-    the worst-rated samples' gradients point G towards the middle of the data
-    and blur its digits, so they are left out. Here k = B max(ν, 1 - (1 - ν)
-    t / T) after t generator steps: every sample at first, ν B after T steps
-    (the paper decays k by γ = 0.99 per epoch, too slowly for a few epochs).
+    G's loss is taken over only the k fakes D rates most real, since the worst
+    rated samples' gradients pull G towards the middle of the data. Here
+    k = B max(ν, 1 - (1 - ν) t / T) after t generator steps: every sample at
+    first, ν B after T steps (the paper decays k by γ = 0.99 per epoch, too
+    slowly for a few epochs). ``top_k = 1`` is off.
+
+    A mixture latent with K separated modes: z = ε + a e_c, ε ~ N(0, I),
+    c uniform in {0, ..., K-1}, e_c the c-th unit vector, a = ``mode_scale``.
+    A generator continuous in z maps a connected latent onto a connected set,
+    so with a plain Gaussian some samples must fall between digit classes
+    (Khayatkhoei et al. 2018, "Disconnected Manifold Learning for Generative
+    Adversarial Networks", https://arxiv.org/abs/1806.00880); separated modes
+    let it leave those gaps empty. ``latent_modes = 0`` is off.
     """
 
     top_k, top_k_steps = 1.0, 1000
+    latent_modes, mode_scale = 0, 4.0
+
+    def _mode_offsets(self, c):
+        return self.mode_scale * ops.one_hot(c, self.latent_dim)
+
+    def sample_latent(self, batch_size):
+        z = super().sample_latent(batch_size)
+        if not self.latent_modes:
+            return z
+        c = tf.random.stateless_uniform(
+            (batch_size,),
+            seed=self.seed_generator.next(),
+            maxval=self.latent_modes,
+            dtype="int32",
+        )
+        return z + self._mode_offsets(c)
+
+    def generate(self, n: int, seed: int | None = None, batch_size: int = 256):
+        if not self.latent_modes or seed is None:
+            return super().generate(n, seed, batch_size)
+        z = keras.random.normal((n, self.latent_dim), seed=int(seed))
+        c = np.random.default_rng(seed).integers(self.latent_modes, size=n)
+        return self.generate_from(z + self._mode_offsets(c), batch_size)
 
     def top_k_count(self, batch):
         """k for the next generator step, an int32 scalar in [ν B, B]."""
@@ -134,6 +166,8 @@ class TopKGAN(ganlab.GAN):
         return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
 
     def _g_step(self, batch):
+        if self.top_k >= 1:
+            return super()._g_step(batch)
         z = self.sample_latent(batch)
         k = self.top_k_count(batch)
         with tf.GradientTape() as tape:
@@ -172,9 +206,10 @@ def run_ganlab(args, clock: Clock) -> None:
         else args.dropout,
         batch_norm=args.d_batch_norm,
     )
-    gan_class = TopKGAN if args.top_k < 1 else ganlab.GAN
-    gan = gan_class(generator, discriminator, seed=args.seed)
+    plain = args.top_k >= 1 and not args.latent_modes
+    gan = (ganlab.GAN if plain else SearchGAN)(generator, discriminator, seed=args.seed)
     gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
+    gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
 
     def lr(value: float):
         if not args.decay_steps:
@@ -338,6 +373,13 @@ def main() -> None:
     recipe.add_argument(
         "--top-k-steps", type=int, default=1000, help="steps until k reaches ν B"
     )
+    recipe.add_argument(
+        "--latent-modes",
+        type=int,
+        default=0,
+        help="K separated modes in the latent, z = N(0, I) + a e_c (0: off)",
+    )
+    recipe.add_argument("--mode-scale", type=float, default=4.0, help="a")
     parser.add_argument(
         "--d-ranked",
         action="store_true",

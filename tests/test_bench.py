@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -54,7 +56,7 @@ def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
 
     import ganlab
 
-    gan = time_to_quality.TopKGAN(
+    gan = time_to_quality.SearchGAN(
         ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4)
     )
     gan.top_k, gan.top_k_steps = 0.5, 1000
@@ -66,10 +68,28 @@ def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
     assert counts == [64, 48, 33, 32, 32]  # every sample, then the best half
 
 
+def test_time_to_quality_mixture_latent_shifts_one_of_k_coordinates():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import time_to_quality
+
+    import ganlab
+
+    gan = time_to_quality.SearchGAN(
+        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4), seed=0
+    )
+    gan.latent_modes, gan.mode_scale = 3, 4.0
+    z = np.asarray(gan.sample_latent(6000))
+    # each z is N(0, I) plus 4 on one of the first 3 coordinates, chosen uniformly
+    np.testing.assert_allclose(z[:, :3].mean(axis=0), 4 / 3, atol=0.15)
+    np.testing.assert_allclose(z[:, 3:].mean(axis=0), 0.0, atol=0.1)
+    assert (z[:, :3].max(axis=1) > 2).mean() > 0.9  # 4 + N(0, 1) > 2: 97.7%
+    np.testing.assert_array_equal(gan.generate(5, seed=1), gan.generate(5, seed=1))
+
+
 def test_time_to_quality_recipe_flags_run(tmp_path):
     out = _run(
         "time_to_quality.py", "--quick", "--top-k", 0.5, "--loss", "least_squares",
-        "--d-ranked", "--max-steps", 2,
+        "--latent-modes", 3, "--d-ranked", "--max-steps", 2,
     )  # fmt: skip
     assert out.count("step      2  FD") == 1
     assert "the half of 1000 samples D rates most real: FD" in out
