@@ -166,14 +166,14 @@ class SearchGAN(ganlab.GAN):
         return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
 
     def _g_step(self, batch):
+        """``GAN._g_step`` with the mean over the top k only."""
         if self.top_k >= 1:
             return super()._g_step(batch)
         z = self.sample_latent(batch)
         k = self.top_k_count(batch)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(
-                self.generator(z, training=True), training=True
-            )
+            fake = self._fake_input(self.generator(z, training=True))
+            fake_logits = self.discriminator(fake, training=True)
             per_example = self.loss_fn.generator_loss(fake_logits)
             best = tf.math.top_k(ops.reshape(fake_logits, (-1,)), k).indices
             g_loss = ops.mean(ops.take(per_example, best))
@@ -206,10 +206,12 @@ def run_ganlab(args, clock: Clock) -> None:
         else args.dropout,
         batch_norm=args.d_batch_norm,
     )
-    plain = args.top_k >= 1 and not args.latent_modes
-    gan = (ganlab.GAN if plain else SearchGAN)(generator, discriminator, seed=args.seed)
-    gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
-    gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
+    if args.top_k < 1 or args.latent_modes:
+        gan = SearchGAN(generator, discriminator, seed=args.seed)
+        gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
+        gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
+    else:
+        gan = ganlab.GAN(generator, discriminator, seed=args.seed)
 
     def lr(value: float):
         if not args.decay_steps:
@@ -327,6 +329,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the rows as JSON here")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument(
+        "--d-ranked",
+        action="store_true",
+        help="at the end, also score the half of 2n samples D rates most real",
+    )
     recipe = parser.add_argument_group(
         "the ganlab recipe (defaults: python -m ganlab train's)"
     )
@@ -380,11 +387,6 @@ def main() -> None:
         help="K separated modes in the latent, z = N(0, I) + a e_c (0: off)",
     )
     recipe.add_argument("--mode-scale", type=float, default=4.0, help="a")
-    parser.add_argument(
-        "--d-ranked",
-        action="store_true",
-        help="at the end, also score the half of 2n samples D rates most real",
-    )
     recipe.add_argument(
         "--jit-compile",
         action="store_true",

@@ -50,15 +50,20 @@ def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
     assert (tmp_path / "r_tutorial.json").exists()
 
 
-def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
+def _search_gan(**kwargs):
+    """A tiny ``SearchGAN`` from bench/time_to_quality.py."""
     sys.path.insert(0, str(ROOT / "bench"))
     import time_to_quality
 
     import ganlab
 
-    gan = time_to_quality.SearchGAN(
-        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4)
+    return time_to_quality.SearchGAN(
+        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4), **kwargs
     )
+
+
+def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
+    gan = _search_gan()
     gan.top_k, gan.top_k_steps = 0.5, 1000
     gan.compile()
     counts = []
@@ -69,14 +74,7 @@ def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
 
 
 def test_time_to_quality_mixture_latent_shifts_one_of_k_coordinates():
-    sys.path.insert(0, str(ROOT / "bench"))
-    import time_to_quality
-
-    import ganlab
-
-    gan = time_to_quality.SearchGAN(
-        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4), seed=0
-    )
+    gan = _search_gan(seed=0)
     gan.latent_modes, gan.mode_scale = 3, 4.0
     z = np.asarray(gan.sample_latent(6000))
     # each z is N(0, I) plus 4 on one of the first 3 coordinates, chosen uniformly
