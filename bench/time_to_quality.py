@@ -14,7 +14,9 @@ The clock counts training only: it stops while the samples are scored, every
 time on separate cores, see bench/README.md):
 
 - ``ganlab``: ``GAN.fit`` with the recipe given by the flags (the defaults are
-  ``python -m ganlab train``'s recipe);
+  ``python -m ganlab train``'s recipe); with ``--conditional``, a
+  ``ConditionalGAN`` (``train --conditional``'s networks) trained with the same
+  flags on (image, label) pairs and scored on every digit equally often;
 - ``tutorial``: the TensorFlow DCGAN tutorial's loop, networks and settings
   (Adam(1e-4) for both, batch 256; see bench/throughput.py).
 
@@ -44,6 +46,7 @@ from keras import ops  # noqa: E402
 import ganlab  # noqa: E402
 from ganlab import metrics  # noqa: E402
 from ganlab.cli import RECIPE, recipe_dropout  # noqa: E402
+from ganlab.conditional import ConditionalGAN, build_conditional_dcgan  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
 
 FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
@@ -110,12 +113,20 @@ class _EvalCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations.numpy())
         if step % self.every == 0:
-            self.clock.checkpoint(step, lambda: self.model.generate(self.n, seed=0))
+            self.clock.checkpoint(step, lambda: samples(self.model, self.n))
             self.model.stop_training = self.clock.done
 
 
+def samples(gan: ganlab.GAN, n: int) -> np.ndarray:
+    """n scored samples, noise seed 0; a conditional GAN draws every digit
+    n / 10 times."""
+    if isinstance(gan, ConditionalGAN):
+        return gan.generate(np.arange(n) % 10, seed=0)
+    return gan.generate(n, seed=0)
+
+
 class SearchGAN(ganlab.GAN):
-    """``ganlab.GAN`` with two options tried in the recipe search.
+    """``ganlab.GAN`` with the options tried in the recipe search.
 
     Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN
     Performance by Throwing Away Bad Samples", https://arxiv.org/abs/2002.06224):
@@ -132,25 +143,105 @@ class SearchGAN(ganlab.GAN):
     (Khayatkhoei et al. 2018, "Disconnected Manifold Learning for Generative
     Adversarial Networks", https://arxiv.org/abs/1806.00880); separated modes
     let it leave those gaps empty. ``latent_modes = 0`` is off.
+
+    InfoGAN on those modes (Chen et al. 2016, "InfoGAN: Interpretable
+    Representation Learning by Information Maximizing Generative Adversarial
+    Nets", https://arxiv.org/abs/1606.03657): a head Q on D's features
+    predicts the mode c of each fake, and both players add
+    λ E[-log Q(c | G(z))] to their losses, a lower bound on the mutual
+    information I(c; G(z)) up to the constant H(c). G must make c readable
+    from the image, so each mode becomes one distinct kind of digit.
+    :meth:`enable_info` turns it on (λ > 0; it needs the modes).
     """
 
     top_k, top_k_steps = 1.0, 1000
     latent_modes, mode_scale = 0, 4.0
+    info_weight = 0.0
+
+    def enable_info(
+        self, weight: float, optimizer: keras.optimizers.Optimizer, hidden: int = 128
+    ) -> None:
+        """Add Q: D's features → Dense(hidden) → LeakyReLU → K mode logits.
+
+        Q's head learns with its own ``optimizer`` (D's is built for D's
+        weights only); D's layers under it learn Q's loss with D's optimizer.
+        """
+        if not self.latent_modes:
+            raise ValueError("InfoGAN predicts the latent mode: set latent_modes.")
+        d = self.discriminator
+        self.info_weight = float(weight)
+        self.d_body = keras.Model(d.inputs, d.get_layer("logit").input)
+        self.q_head = keras.Sequential(
+            [
+                keras.Input(self.d_body.output.shape[1:]),
+                keras.layers.Dense(hidden),
+                keras.layers.LeakyReLU(0.2),
+                keras.layers.Dense(self.latent_modes, dtype="float32"),
+            ],
+            name="q_head",
+        )
+        self.q_optimizer = optimizer
 
     def _mode_offsets(self, c):
         return self.mode_scale * ops.one_hot(c, self.latent_dim)
 
-    def sample_latent(self, batch_size):
+    def latent_and_mode(self, batch_size):
+        """z (batch, latent_dim) and its mode c (batch,) int32, or None."""
         z = super().sample_latent(batch_size)
         if not self.latent_modes:
-            return z
+            return z, None
         c = tf.random.stateless_uniform(
             (batch_size,),
             seed=self.seed_generator.next(),
             maxval=self.latent_modes,
             dtype="int32",
         )
-        return z + self._mode_offsets(c)
+        return z + self._mode_offsets(c), c
+
+    def sample_latent(self, batch_size):
+        return self.latent_and_mode(batch_size)[0]
+
+    def _d_and_q(self, images):
+        """D's logits (batch, 1) and Q's mode logits (batch, K), one pass."""
+        features = self.d_body(images, training=True)
+        logits = self.discriminator.get_layer("logit")(features)
+        return logits, self.q_head(features, training=True)
+
+    def _info_loss(self, c, mode_logits):
+        """Per-example λ · cross-entropy of Q's guess of c."""
+        return self.info_weight * keras.losses.sparse_categorical_crossentropy(
+            c, mode_logits, from_logits=True
+        )
+
+    def _d_step(self, real):
+        """``GAN._d_step``, plus Q's loss on the fakes when InfoGAN is on."""
+        if not self.info_weight:
+            return super()._d_step(real)
+        z, c = self.latent_and_mode(ops.shape(real)[0])
+        real, fake = self._d_inputs(real, self.generator(z, training=True))
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits, mode_logits = self._d_and_q(fake)
+            d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            d_loss = ops.mean(d_per_example + self._info_loss(c, mode_logits))
+        d_weights = self.discriminator.trainable_weights
+        q_weights = self.q_head.trainable_weights
+        grads = tape.gradient(d_loss, d_weights + q_weights)
+        self.d_optimizer.apply_gradients(zip(grads[: len(d_weights)], d_weights))
+        self.q_optimizer.apply_gradients(zip(grads[len(d_weights) :], q_weights))
+        return d_per_example, real_logits, fake_logits
+
+    def _info_g_step(self, batch):
+        z, c = self.latent_and_mode(batch)
+        with tf.GradientTape() as tape:
+            fake = self._fake_input(self.generator(z, training=True))
+            fake_logits, mode_logits = self._d_and_q(fake)
+            per_example = self.loss_fn.generator_loss(fake_logits)
+            g_loss = ops.mean(per_example + self._info_loss(c, mode_logits))
+        weights = self.generator.trainable_weights
+        grads = tape.gradient(g_loss, weights)
+        self.g_optimizer.apply_gradients(zip(grads, weights))
+        return per_example
 
     def generate(self, n: int, seed: int | None = None, batch_size: int = 256):
         if not self.latent_modes or seed is None:
@@ -166,7 +257,9 @@ class SearchGAN(ganlab.GAN):
         return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
 
     def _g_step(self, batch):
-        """``GAN._g_step`` with the mean over the top k only."""
+        """``GAN._g_step`` with the mean over the top k only (or InfoGAN's)."""
+        if self.info_weight:
+            return self._info_g_step(batch)
         if self.top_k >= 1:
             return super()._g_step(batch)
         z = self.sample_latent(batch)
@@ -183,6 +276,18 @@ class SearchGAN(ganlab.GAN):
         return per_example
 
 
+def mode_purity(gan: SearchGAN, per_mode: int = 1000) -> list[tuple[int, float]]:
+    """Per latent mode c: the evaluator's majority digit and its share."""
+    rows = []
+    for c in range(gan.latent_modes):
+        z = keras.random.normal((per_mode, gan.latent_dim), seed=100 + c)
+        images = gan.generate_from(z + gan._mode_offsets(np.full(per_mode, c)))
+        _, probs = classifier_outputs(images)
+        counts = np.bincount(probs.argmax(axis=1), minlength=10)
+        rows.append((int(counts.argmax()), float(counts.max() / per_mode)))
+    return rows
+
+
 def d_ranked_score(gan: ganlab.GAN, scorer: Scorer) -> dict:
     """Score the n of 2n samples that D rates most real (a rejection check)."""
     images = gan.generate(2 * scorer.n, seed=1)
@@ -191,33 +296,46 @@ def d_ranked_score(gan: ganlab.GAN, scorer: Scorer) -> dict:
     return scorer(images[keep])
 
 
-def run_ganlab(args, clock: Clock) -> None:
+def build_gan(args) -> ganlab.GAN:
+    """The compiled GAN that the recipe flags describe."""
     if args.precision == "bfloat16":
         keras.config.set_dtype_policy("mixed_bfloat16")
     keras.utils.set_random_seed(args.seed)
-    generator = ganlab.make_generator(
-        args.latent_dim, width=args.width, kernel_size=args.kernel_size
-    )
-    discriminator = ganlab.make_discriminator(
-        width=args.d_width or args.width,
-        kernel_size=args.kernel_size,
-        dropout=recipe_dropout(args.d_batch_norm)
-        if args.dropout is None
-        else args.dropout,
-        batch_norm=args.d_batch_norm,
-    )
-    if args.top_k < 1 or args.latent_modes:
-        gan = SearchGAN(generator, discriminator, seed=args.seed)
-        gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
-        gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
-    else:
-        gan = ganlab.GAN(generator, discriminator, seed=args.seed)
 
     def lr(value: float):
         if not args.decay_steps:
             return value
         return keras.optimizers.schedules.CosineDecay(value, args.decay_steps)
 
+    d_kwargs = dict(
+        kernel_size=args.kernel_size,
+        dropout=recipe_dropout(args.d_batch_norm)
+        if args.dropout is None
+        else args.dropout,
+        batch_norm=args.d_batch_norm,
+    )
+    if args.conditional:  # train --conditional's networks, with these flags
+        gan = build_conditional_dcgan(
+            args.latent_dim, 10, width=args.width, seed=args.seed,
+            projection=True, **d_kwargs,
+        )  # fmt: skip
+    else:
+        generator = ganlab.make_generator(
+            args.latent_dim, width=args.width, kernel_size=args.kernel_size
+        )
+        discriminator = ganlab.make_discriminator(
+            width=args.d_width or args.width, **d_kwargs
+        )
+        search = args.top_k < 1 or args.latent_modes
+        gan = (SearchGAN if search else ganlab.GAN)(
+            generator, discriminator, seed=args.seed
+        )
+        if search:
+            gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
+            gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
+        if args.info_weight:
+            q_optimizer = keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1)
+            gan.enable_info(args.info_weight, q_optimizer)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1),
         g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
@@ -228,16 +346,29 @@ def run_ganlab(args, clock: Clock) -> None:
         simultaneous=args.simultaneous,
         jit_compile=True if args.jit_compile else "auto",
     )
-    (x_train, _), _ = ganlab.load_mnist()
+    return gan
+
+
+def run_ganlab(args, clock: Clock) -> None:
+    gan = build_gan(args)
+    (x_train, y_train), _ = ganlab.load_mnist()
     callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
     clock.last = time.perf_counter()
     gan.fit(
         x_train,
+        y_train if args.conditional else None,
         batch_size=args.batch_size,
         epochs=10_000,
         verbose=0,
         callbacks=[callback],
     )
+    if args.latent_modes:
+        purity = mode_purity(gan)
+        cells = "  ".join(
+            f"{c}→{d} ({share:.0%})" for c, (d, share) in enumerate(purity)
+        )
+        print(f"  latent mode → the evaluator's majority digit: {cells}")
+        print(f"  distinct majority digits: {len({d for d, _ in purity})}/10")
     if args.d_ranked:
         score = d_ranked_score(gan, clock.scorer)
         print(
@@ -388,6 +519,18 @@ def main() -> None:
     )
     recipe.add_argument("--mode-scale", type=float, default=4.0, help="a")
     recipe.add_argument(
+        "--info-weight",
+        type=float,
+        default=0.0,
+        help="InfoGAN: λ of Q's loss on the latent mode (needs --latent-modes; 0: off)",
+    )
+    recipe.add_argument(
+        "--conditional",
+        action="store_true",
+        help="train on (image, label) pairs: train --conditional's networks "
+        "(projection D) with these flags; scores every digit equally often",
+    )
+    recipe.add_argument(
         "--jit-compile",
         action="store_true",
         help="XLA on (default: Keras's 'auto', off on CPU)",
@@ -398,6 +541,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.label_smoothing and args.loss != "bce":
         parser.error("--label-smoothing is a BCE option: use it with --loss bce")
+    if args.info_weight and not args.latent_modes:
+        parser.error("--info-weight predicts the latent mode: add --latent-modes K")
+    if args.info_weight and args.top_k < 1:
+        parser.error("--info-weight and --top-k do not combine")
+    if args.conditional and (args.latent_modes or args.top_k < 1 or args.d_ranked):
+        parser.error("--conditional takes none of --latent-modes, --top-k, --d-ranked")
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
     if args.compare:

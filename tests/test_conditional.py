@@ -262,6 +262,16 @@ def test_class_grid_monitor_writes_grids_and_gif(tmp_path, tiny_images, labels):
     assert iio.imread(tmp_path / "epoch_002.png").shape == (K * 30 + 2, 2 * 30 + 2)
 
 
+def _layer_types(model) -> set[str]:
+    """Class names of every layer in model, nested models included."""
+    names = set()
+    for layer in model.layers:
+        names.add(type(layer).__name__)
+        if hasattr(layer, "layers"):
+            names |= _layer_types(layer)
+    return names
+
+
 def test_cli_train_conditional(tmp_path, mnist):
     out = tmp_path / "run"
     argv = ["train", "--conditional", "--out", str(out), "--epochs", "1"]
@@ -275,6 +285,11 @@ def test_cli_train_conditional(tmp_path, mnist):
     cgan = keras.models.load_model(out / "model.keras")
     assert isinstance(cgan, ganlab.ConditionalGAN)
     assert cgan.generate([0, 9], seed=0).shape == (2, 28, 28, 1)
+    # train's recipe, with labels: EMA sampler, Adam 1e-3, BatchNorm and no dropout in D
+    assert cgan.ema == cli.RECIPE["ema"] and cgan.sampler is cgan.ema_generator
+    assert float(cgan.d_optimizer.learning_rate) == pytest.approx(cli.RECIPE["lr"])
+    d_layers = _layer_types(cgan.discriminator)
+    assert "BatchNormalization" in d_layers and "Dropout" not in d_layers
     # One row per digit in the grids: 10 rows of 10.
     assert iio.imread(out / "epoch_001.png").shape[:2] == (2 * 302, 2 * 302)
     # sample draws one row per class, or only the requested digit.
