@@ -231,18 +231,6 @@ class SearchGAN(ganlab.GAN):
         self.q_optimizer.apply_gradients(zip(grads[len(d_weights) :], q_weights))
         return d_per_example, real_logits, fake_logits
 
-    def _info_g_step(self, batch):
-        z, c = self.latent_and_mode(batch)
-        with tf.GradientTape() as tape:
-            fake = self._fake_input(self.generator(z, training=True))
-            fake_logits, mode_logits = self._d_and_q(fake)
-            per_example = self.loss_fn.generator_loss(fake_logits)
-            g_loss = ops.mean(per_example + self._info_loss(c, mode_logits))
-        weights = self.generator.trainable_weights
-        grads = tape.gradient(g_loss, weights)
-        self.g_optimizer.apply_gradients(zip(grads, weights))
-        return per_example
-
     def generate(self, n: int, seed: int | None = None, batch_size: int = 256):
         if not self.latent_modes or seed is None:
             return super().generate(n, seed, batch_size)
@@ -257,19 +245,26 @@ class SearchGAN(ganlab.GAN):
         return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
 
     def _g_step(self, batch):
-        """``GAN._g_step`` with the mean over the top k only (or InfoGAN's)."""
-        if self.info_weight:
-            return self._info_g_step(batch)
-        if self.top_k >= 1:
+        """``GAN._g_step`` with the search options: InfoGAN's loss added per
+        example, and the mean taken over the top k only."""
+        if self.top_k >= 1 and not self.info_weight:
             return super()._g_step(batch)
-        z = self.sample_latent(batch)
-        k = self.top_k_count(batch)
+        z, c = self.latent_and_mode(batch)
         with tf.GradientTape() as tape:
             fake = self._fake_input(self.generator(z, training=True))
-            fake_logits = self.discriminator(fake, training=True)
+            if self.info_weight:
+                fake_logits, mode_logits = self._d_and_q(fake)
+            else:
+                fake_logits = self.discriminator(fake, training=True)
             per_example = self.loss_fn.generator_loss(fake_logits)
-            best = tf.math.top_k(ops.reshape(fake_logits, (-1,)), k).indices
-            g_loss = ops.mean(ops.take(per_example, best))
+            loss = per_example
+            if self.info_weight:
+                loss = loss + self._info_loss(c, mode_logits)
+            if self.top_k < 1:
+                k = self.top_k_count(batch)
+                best = tf.math.top_k(ops.reshape(fake_logits, (-1,)), k).indices
+                loss = ops.take(loss, best)
+            g_loss = ops.mean(loss)
         weights = self.generator.trainable_weights
         grads = tape.gradient(g_loss, weights)
         self.g_optimizer.apply_gradients(zip(grads, weights))
@@ -333,9 +328,9 @@ def build_gan(args) -> ganlab.GAN:
         if search:
             gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
             gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
-        if args.info_weight:
-            q_optimizer = keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1)
-            gan.enable_info(args.info_weight, q_optimizer)
+            if args.info_weight:
+                q_optimizer = keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1)
+                gan.enable_info(args.info_weight, q_optimizer)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1),
         g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
@@ -543,10 +538,21 @@ def main() -> None:
         parser.error("--label-smoothing is a BCE option: use it with --loss bce")
     if args.info_weight and not args.latent_modes:
         parser.error("--info-weight predicts the latent mode: add --latent-modes K")
-    if args.info_weight and args.top_k < 1:
-        parser.error("--info-weight and --top-k do not combine")
-    if args.conditional and (args.latent_modes or args.top_k < 1 or args.d_ranked):
-        parser.error("--conditional takes none of --latent-modes, --top-k, --d-ranked")
+    unused = [
+        flag
+        for flag, on in [
+            ("--latent-modes", args.latent_modes),
+            ("--top-k", args.top_k < 1),
+            ("--d-ranked", args.d_ranked),
+            ("--d-width", args.d_width),
+            ("--kernel-size", args.kernel_size != 5),  # G's stays 5
+        ]
+        if on
+    ]
+    if args.conditional and unused:
+        parser.error(
+            f"--conditional builds train --conditional's networks: drop {unused}"
+        )
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
     if args.compare:

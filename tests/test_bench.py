@@ -132,21 +132,24 @@ def test_time_to_quality_info_weight_needs_latent_modes():
 def test_time_to_quality_recipe_flags_run(tmp_path):
     out = _run(
         "time_to_quality.py", "--quick", "--top-k", 0.5, "--loss", "least_squares",
-        "--latent-modes", 3, "--d-ranked", "--max-steps", 2,
+        "--latent-modes", 3, "--info-weight", 1, "--d-ranked", "--max-steps", 2,
     )  # fmt: skip
     assert out.count("step      2  FD") == 1
+    assert "latent mode → the evaluator's majority digit: 0→" in out
+    assert "distinct majority digits:" in out
     assert "the half of 1000 samples D rates most real: FD" in out
 
 
-def test_time_to_quality_infogan_and_conditional_runs():
-    out = _run(
-        "time_to_quality.py", "--quick", "--latent-modes", 3, "--info-weight", 1,
-        "--max-steps", 2,
-    )  # fmt: skip
-    assert "latent mode → the evaluator's majority digit: 0→" in out
-    assert "distinct majority digits:" in out
+def test_time_to_quality_conditional_runs_and_refuses_unconditional_flags():
     out = _run("time_to_quality.py", "--quick", "--conditional", "--max-steps", 2)
     assert out.count("step      2  FD") == 1
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), "--conditional",
+         "--latent-modes", "3", "--kernel-size", "3"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "drop ['--latent-modes', '--kernel-size']" in proc.stderr
 
 
 def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
