@@ -13,10 +13,12 @@ The clock counts training only: it stops while the samples are scored, every
 ``--eval-every`` steps. Two recipes, run one after the other (or at the same
 time on separate cores, see bench/README.md):
 
-- ``ganlab``: ``GAN.fit`` with the recipe given by the flags (the defaults are
-  ``python -m ganlab train``'s recipe); with ``--conditional``, a
-  ``ConditionalGAN`` (``train --conditional``'s networks) trained with the same
-  flags on (image, label) pairs and scored on every digit equally often;
+- ``ganlab``: ``fit`` with the recipe given by the flags. The defaults are
+  ``python -m ganlab train``'s recipe: a ``SelfConditionedGAN`` on 100 k-means
+  clusters of the pixels (no labels), the clustering charged to the clock;
+  ``--clusters 0`` trains the plain DCGAN instead. With ``--conditional``, a
+  ``ConditionalGAN`` (``train --conditional``'s networks) is trained with the
+  same flags on (image, label) pairs and scored on every digit equally often;
 - ``tutorial``: the TensorFlow DCGAN tutorial's loop, networks and settings
   (Adam(1e-4) for both, batch 256; see bench/throughput.py).
 
@@ -48,6 +50,11 @@ from ganlab import metrics  # noqa: E402
 from ganlab.cli import RECIPE, recipe_dropout  # noqa: E402
 from ganlab.conditional import ConditionalGAN, build_conditional_dcgan  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
+from ganlab.self_conditioned import (  # noqa: E402
+    SelfConditionedGAN,
+    build_self_conditioned_dcgan,
+    pixel_clusters,
+)
 
 FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
 
@@ -118,9 +125,10 @@ class _EvalCallback(keras.callbacks.Callback):
 
 
 def samples(gan: ganlab.GAN, n: int) -> np.ndarray:
-    """n scored samples, noise seed 0; a conditional GAN draws every digit
-    n / 10 times."""
-    if isinstance(gan, ConditionalGAN):
+    """n scored samples, noise seed 0. A conditional GAN draws every digit
+    n / 10 times; a self-conditioned one draws its clusters as often as the
+    data has them."""
+    if isinstance(gan, ConditionalGAN) and not isinstance(gan, SelfConditionedGAN):
         return gan.generate(np.arange(n) % 10, seed=0)
     return gan.generate(n, seed=0)
 
@@ -271,6 +279,13 @@ class SearchGAN(ganlab.GAN):
         return per_example
 
 
+def cluster_purity(ids: np.ndarray, labels: np.ndarray) -> float:
+    """Share of images whose label is their cluster's majority label (a
+    check only: the labels never reach training)."""
+    majority = sum(np.bincount(labels[ids == c]).max() for c in np.unique(ids))
+    return float(majority / len(ids))
+
+
 def mode_purity(gan: SearchGAN, per_mode: int = 1000) -> list[tuple[int, float]]:
     """Per latent mode c: the evaluator's majority digit and its share."""
     rows = []
@@ -309,7 +324,14 @@ def build_gan(args) -> ganlab.GAN:
         else args.dropout,
         batch_norm=args.d_batch_norm,
     )
-    if args.conditional:  # train --conditional's networks, with these flags
+    if args.tile_label is not None:
+        d_kwargs["tile_label"] = args.tile_label
+    if args.clusters:  # train's default: self-conditioned, with these flags
+        gan = build_self_conditioned_dcgan(
+            args.latent_dim, args.clusters, width=args.width, seed=args.seed,
+            **d_kwargs,
+        )  # fmt: skip
+    elif args.conditional:  # train --conditional's networks, with these flags
         gan = build_conditional_dcgan(
             args.latent_dim, 10, width=args.width, seed=args.seed,
             projection=True, **d_kwargs,
@@ -347,11 +369,19 @@ def build_gan(args) -> ganlab.GAN:
 def run_ganlab(args, clock: Clock) -> None:
     gan = build_gan(args)
     (x_train, y_train), _ = ganlab.load_mnist()
+    if args.clusters:  # fit() clusters the images on the training clock
+        ids = pixel_clusters(x_train, args.clusters, seed=args.seed)
+        counts = np.bincount(ids, minlength=args.clusters)
+        print(
+            f"  {args.clusters} pixel clusters, sizes {counts.min()}–{counts.max()}; "
+            f"label purity {cluster_purity(ids, y_train):.3f} (a check only)",
+            flush=True,
+        )
     callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
     clock.last = time.perf_counter()
     gan.fit(
         x_train,
-        y_train if args.conditional else None,
+        y_train if args.conditional and not args.clusters else None,
         batch_size=args.batch_size,
         epochs=10_000,
         verbose=0,
@@ -526,6 +556,21 @@ def main() -> None:
         "(projection D) with these flags; scores every digit equally often",
     )
     recipe.add_argument(
+        "--clusters",
+        type=int,
+        default=RECIPE["clusters"],
+        help="self-conditioning, no labels: a SelfConditionedGAN on K k-means "
+        "clusters of the pixels, sampled as often as the data has them "
+        "(0: a plain DCGAN)",
+    )
+    recipe.add_argument(
+        "--tile-label",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="conditional D: also feed the label as K tiled channels "
+        "(default: on for --conditional, off for --clusters)",
+    )
+    recipe.add_argument(
         "--jit-compile",
         action="store_true",
         help="XLA on (default: Keras's 'auto', off on CPU)",
@@ -549,12 +594,21 @@ def main() -> None:
         ]
         if on
     ]
-    if args.conditional and unused:
+    if args.conditional:
+        args.clusters = 0  # the digit labels replace the clusters
+    elif args.tile_label is not None and not args.clusters:
+        parser.error("--tile-label is an option of conditional networks")
+    if args.clusters == 1 or args.clusters < 0:
+        parser.error("--clusters needs K >= 2 (0: off)")
+    if (args.conditional or args.clusters) and unused:
         parser.error(
-            f"--conditional builds train --conditional's networks: drop {unused}"
+            f"{'--conditional' if args.conditional else '--clusters'} builds "
+            f"conditional networks: drop {unused}"
+            + ("" if args.conditional else ", or add --clusters 0")
         )
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
+        args.clusters = min(args.clusters, 10)  # seconds, not half a minute
     if args.compare:
         runs = [json.loads(Path(f).read_text())["rows"] for f in args.compare]
         compare(dict(zip(["ganlab", "tutorial"], runs)))

@@ -4,8 +4,10 @@ The public API, by module:
 
 - networks (:mod:`ganlab.models`): ``make_generator``, ``make_discriminator``,
   ``make_mlp_generator``, ``make_mlp_discriminator``, ``MinibatchStdDev``;
-- the game (:mod:`ganlab.gan`, :mod:`ganlab.conditional`): ``GAN``,
-  ``build_dcgan``, ``ConditionalGAN``, ``build_conditional_dcgan``;
+- the game (:mod:`ganlab.gan`, :mod:`ganlab.conditional`,
+  :mod:`ganlab.self_conditioned`): ``GAN``, ``build_dcgan``,
+  ``ConditionalGAN``, ``build_conditional_dcgan``, ``SelfConditionedGAN``,
+  ``build_self_conditioned_dcgan``, ``pixel_clusters``;
 - losses (:mod:`ganlab.losses`): BCE, least squares, Wasserstein;
 - data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`):
   ``check_images``, ``make_dataset``, ``load_mnist``, 2-D mixtures;
@@ -31,6 +33,7 @@ from ganlab import (
     models,
     plotting,
     precision,
+    self_conditioned,
     toy,
 )
 from ganlab.callbacks import GANMonitor
@@ -52,6 +55,11 @@ from ganlab.models import (
     make_mlp_generator,
 )
 from ganlab.precision import bfloat16_supported, set_precision
+from ganlab.self_conditioned import (
+    SelfConditionedGAN,
+    build_self_conditioned_dcgan,
+    pixel_clusters,
+)
 from ganlab.toy import mode_metrics
 
 __version__ = "0.1.0"
@@ -62,9 +70,11 @@ __all__ = [
     "GANMonitor",
     "MinibatchStdDev",
     "QualityMonitor",
+    "SelfConditionedGAN",
     "bfloat16_supported",
     "build_conditional_dcgan",
     "build_dcgan",
+    "build_self_conditioned_dcgan",
     "callbacks",
     "check_images",
     "conditional",
@@ -87,8 +97,10 @@ __all__ = [
     "metrics",
     "mode_metrics",
     "models",
+    "pixel_clusters",
     "plotting",
     "precision",
+    "self_conditioned",
     "set_precision",
     "toy",
 ]

@@ -26,6 +26,7 @@ RECIPE = {
     "beta_1": 0.5,
     "d_batch_norm": True,  # BatchNorm in D's later convolutions, no dropout
     "ema": 0.999,  # samples from the moving average of G's weights
+    "clusters": 100,  # self-conditioned on k-means clusters of the pixels
     "epochs": 5,
 }
 
@@ -99,6 +100,14 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="train on the first N images only (for quick tries)",
+    )
+    train.add_argument(
+        "--clusters",
+        type=int,
+        default=None,
+        help="self-conditioning, no labels: cluster the images into K groups "
+        f"(k-means on the pixels) and train a GAN conditioned on the group "
+        f"(default {RECIPE['clusters']}; 0: a plain DCGAN)",
     )
     train.add_argument(
         "--conditional",
@@ -247,6 +256,7 @@ def train(args: argparse.Namespace) -> Path:
     (x_train, y_train), _ = load_mnist(args.data_dir)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+    clusters = _clusters(args, len(x_train))
     print(f"ganlab: training on {len(x_train)} MNIST images for {args.epochs} epochs")
 
     d_recipe = dict(
@@ -268,6 +278,18 @@ def train(args: argparse.Namespace) -> Path:
             **d_recipe,
         )
         monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed)
+    elif clusters:
+        from ganlab.self_conditioned import build_self_conditioned_dcgan
+
+        gan = build_self_conditioned_dcgan(
+            args.latent_dim,
+            clusters,
+            (28, 28, 1),
+            width=args.width,
+            seed=args.seed,
+            **d_recipe,
+        )
+        monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
     else:
         gan = build_dcgan(
             args.latent_dim, (28, 28, 1), width=args.width, seed=args.seed, **d_recipe
@@ -315,18 +337,45 @@ def train(args: argparse.Namespace) -> Path:
     return model_path
 
 
-def _score(gan, real, n: int, seed: int) -> dict:
-    """Every evaluation metric of ``n`` generated digits vs ``real``; prints it."""
+def _clusters(args: argparse.Namespace, n_images: int) -> int:
+    """The number of clusters to self-condition on (0: none), checked."""
+    if args.conditional:
+        if args.clusters:
+            raise ValueError(
+                "--conditional trains on the digit labels; --clusters replaces "
+                "them with clusters. Use one of the two."
+            )
+        return 0
+    clusters = RECIPE["clusters"] if args.clusters is None else args.clusters
+    if clusters == 1 or clusters < 0:
+        raise ValueError(f"--clusters must be 0 (off) or at least 2; got {clusters}.")
+    if clusters > n_images:
+        raise ValueError(
+            f"{n_images} images cannot fill --clusters {clusters}: pass fewer "
+            "clusters (0: a plain DCGAN) or more images."
+        )
+    return clusters
+
+
+def _generated(gan, n: int, seed: int | None):
+    """n samples for scoring and grids: a conditional GAN draws every class
+    equally often; other GANs (self-conditioned ones too) sample freely."""
     import numpy as np
 
     from ganlab.conditional import ConditionalGAN
+    from ganlab.self_conditioned import SelfConditionedGAN
+
+    if isinstance(gan, ConditionalGAN) and not isinstance(gan, SelfConditionedGAN):
+        return gan.generate(np.arange(n) % gan.num_classes, seed=seed)
+    return gan.generate(n, seed=seed)
+
+
+def _score(gan, real, n: int, seed: int) -> dict:
+    """Every evaluation metric of ``n`` generated digits vs ``real``; prints it."""
     from ganlab.evaluation import evaluate, format_report
 
     n = min(n, len(real))
-    if isinstance(gan, ConditionalGAN):  # every class equally often
-        generated = gan.generate(np.arange(n) % gan.num_classes, seed=seed)
-    else:
-        generated = gan.generate(n, seed=seed)
+    generated = _generated(gan, n, seed)
     results = evaluate(generated, real, n=n, seed=seed)
     print(format_report(results))
     return results
@@ -367,7 +416,16 @@ def sample(args: argparse.Namespace) -> Path:
         raise SystemExit(f"error: no model file at {args.model}")
     gan = keras.models.load_model(args.model)
     ncols = None
-    if isinstance(gan, ganlab.ConditionalGAN):
+    conditional = isinstance(gan, ganlab.ConditionalGAN) and not isinstance(
+        gan, ganlab.SelfConditionedGAN
+    )
+    if args.label is not None and not conditional:
+        raise ValueError(
+            "--label picks the digit of a conditional model (train "
+            "--conditional); this model was trained without labels. Leave "
+            "--label out."
+        )
+    if conditional:
         k = gan.num_classes
         if args.label is not None:
             labels = np.full(args.n, args.label)

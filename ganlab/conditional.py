@@ -109,6 +109,7 @@ def make_conditional_discriminator(
     dropout: float = 0.3,
     batch_norm: bool = False,
     projection: bool = False,
+    tile_label: bool = True,
     name: str = "conditional_discriminator",
 ) -> keras.Model:
     """The conditional DCGAN discriminator: (image, one-hot label) → logit.
@@ -132,6 +133,11 @@ def make_conditional_discriminator(
             φ the flattened features of the last convolution stage and E a
             learned (F, K) class embedding. The inner product rewards
             features that match the requested class.
+        tile_label: feed the tiled label to the convolutions as K extra
+            channels. With ``projection=True`` it may be turned off: the
+            label then enters only through the projection term, and the
+            first convolution's cost no longer grows with K (many classes,
+            e.g. clusters).
         name: model name.
 
     Returns:
@@ -140,10 +146,15 @@ def make_conditional_discriminator(
         (batch, 1) float32 logits (any real value; D = sigmoid(logit)).
     """
     _check_num_classes(num_classes)
+    if not (tile_label or projection):
+        raise ValueError(
+            "The label must reach the discriminator: keep tile_label=True or "
+            "set projection=True."
+        )
     height, width_px, channels = _check_image_shape(image_shape)
     num_upsamplings(image_shape)  # raises for sizes the DCGAN cannot handle
     stack = make_discriminator(
-        (height, width_px, channels + num_classes),
+        (height, width_px, channels + (num_classes if tile_label else 0)),
         width=width,
         kernel_size=kernel_size,
         dropout=dropout,
@@ -152,9 +163,11 @@ def make_conditional_discriminator(
     )
     image = keras.Input((height, width_px, channels), name="image")
     label = keras.Input((num_classes,), name="label")
-    tiled = layers.Reshape((1, 1, num_classes))(label)
-    tiled = layers.UpSampling2D((height, width_px), name="tile_label")(tiled)
-    x = layers.Concatenate(name="image_and_label")([image, tiled])
+    x = image
+    if tile_label:
+        tiled = layers.Reshape((1, 1, num_classes))(label)
+        tiled = layers.UpSampling2D((height, width_px), name="tile_label")(tiled)
+        x = layers.Concatenate(name="image_and_label")([image, tiled])
     if not projection:
         return keras.Model([image, label], stack(x), name=name)
     features = keras.Model(stack.inputs, stack.layers[-2].output)(x)

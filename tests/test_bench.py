@@ -131,8 +131,9 @@ def test_time_to_quality_info_weight_needs_latent_modes():
 
 def test_time_to_quality_recipe_flags_run(tmp_path):
     out = _run(
-        "time_to_quality.py", "--quick", "--top-k", 0.5, "--loss", "least_squares",
-        "--latent-modes", 3, "--info-weight", 1, "--d-ranked", "--max-steps", 2,
+        "time_to_quality.py", "--quick", "--clusters", 0, "--top-k", 0.5,
+        "--loss", "least_squares", "--latent-modes", 3, "--info-weight", 1,
+        "--d-ranked", "--max-steps", 2,
     )  # fmt: skip
     assert out.count("step      2  FD") == 1
     assert "latent mode → the evaluator's majority digit: 0→" in out
@@ -150,6 +151,22 @@ def test_time_to_quality_conditional_runs_and_refuses_unconditional_flags():
     )  # fmt: skip
     assert proc.returncode == 2
     assert "drop ['--latent-modes', '--kernel-size']" in proc.stderr
+
+
+def test_time_to_quality_clusters_run_and_refuse_the_plain_dcgan_flags():
+    out = _run("time_to_quality.py", "--quick", "--clusters", 5, "--max-steps", 2)
+    assert "5 pixel clusters, sizes" in out and "label purity" in out
+    assert out.count("step      2  FD") == 1
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"),
+         "--latent-modes", "3"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--clusters builds conditional networks: drop ['--latent-modes']" in (
+        proc.stderr
+    )
+    assert "add --clusters 0" in proc.stderr
 
 
 def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):

@@ -43,6 +43,10 @@ def test_train_writes_every_output(trained):
     assert len(history["d_loss"]) == 2 and len(history["g_loss"]) == 2
     gan = keras.models.load_model(trained / "model.keras")
     assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
+    # The default recipe: self-conditioned on 100 clusters of the 256 images.
+    assert isinstance(gan, ganlab.SelfConditionedGAN) and gan.num_clusters == 100
+    assert gan.cluster_prior.sum() == pytest.approx(1.0)
+    assert (gan.cluster_prior > 0).sum() > 50
     assert not (trained / "backup").exists()  # removed after a finished run
     metrics = json.loads((trained / "metrics.json").read_text())
     assert metrics["n_generated"] == 500
@@ -52,9 +56,25 @@ def test_train_writes_every_output(trained):
 def test_jit_compile_flag_turns_xla_on_and_is_saved(tmp_path, mnist):
     out = tmp_path / "xla"
     argv = ["train", "--epochs", "1", "--out", str(out), *TINY, "--jit-compile"]
-    assert cli.main(argv) == 0
+    assert cli.main([*argv, "--clusters", "0"]) == 0
     gan = keras.models.load_model(out / "model.keras")
     assert gan.jit_compile is True
+    assert type(gan) is ganlab.GAN  # --clusters 0: the plain DCGAN
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--clusters", "300"], "256 images cannot fill --clusters 300"),
+        (["--clusters", "1"], "0 (off) or at least 2"),
+        (["--conditional", "--clusters", "5"], "Use one of the two"),
+    ],
+)
+def test_bad_cluster_counts_are_clear_errors(tmp_path, mnist, capsys, flags, message):
+    argv = ["train", "--out", str(tmp_path / "o"), *TINY, *flags]
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not list((tmp_path / "o").glob("*"))  # nothing trained or written
 
 
 def test_evaluate_prints_the_report(trained, tmp_path, capsys):
@@ -137,6 +157,15 @@ def test_sample_writes_a_grid(trained, tmp_path):
     assert iio.imread(out).shape == (4 * 30 + 2, 4 * 30 + 2)
 
 
+def test_sample_refuses_a_digit_label_for_a_model_without_labels(
+    trained, tmp_path, capsys
+):
+    argv = ["sample", str(trained / "model.keras"), "--label", "3"]
+    assert cli.main([*argv, "--out", str(tmp_path / "g.png")]) == 2
+    assert "trained without labels" in capsys.readouterr().err
+    assert not (tmp_path / "g.png").exists()
+
+
 def test_sample_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no model file"):
         cli.main(["sample", str(tmp_path / "nope.keras")])
@@ -161,6 +190,7 @@ def test_help_explains_every_flag():
         "--latent-dim",
         "--lr",
         "--limit",
+        "--clusters",
         "--jit-compile",
     ):
         assert flag in out

@@ -1,0 +1,145 @@
+"""Self-conditioning: pixel clusters, and a conditional GAN on them that a
+user trains and samples like an unconditional one."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganlab
+from ganlab.self_conditioned import pixel_clusters
+
+
+def _blobs(n_per: int = 40, seed: int = 0):
+    """Three groups of 12×12 uint8 images: a bright top half, a bright left
+    half, all dark; plus noise. Returns (images (3n, 12, 12), group (3n,))."""
+    rng = np.random.default_rng(seed)
+    base = np.zeros((3, 12, 12))
+    base[0, :6], base[1, :, :6] = 200, 200
+    group = np.repeat(np.arange(3), n_per)
+    noise = rng.integers(0, 40, (3 * n_per, 12, 12))
+    return (base[group] + noise).astype("uint8"), group
+
+
+def _same_partition(a, b) -> bool:
+    """True when the ids a and b split the items into the same groups."""
+    pairs = set(zip(a.tolist(), b.tolist()))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def test_pixel_clusters_recover_separated_groups():
+    images, group = _blobs()
+    ids = pixel_clusters(images, 3)
+    assert ids.shape == (120,) and ids.dtype == np.int32
+    assert set(ids.tolist()) == {0, 1, 2}
+    assert _same_partition(ids, group)
+
+
+def test_pixel_clusters_ignore_scale_and_follow_the_seed():
+    images, _ = _blobs()
+    as_uint8 = pixel_clusters(images, 5, seed=3)
+    as_float = pixel_clusters(images.astype("float32") / 127.5 - 1, 5, seed=3)
+    np.testing.assert_array_equal(as_uint8, as_float)
+    np.testing.assert_array_equal(as_uint8, pixel_clusters(images, 5, seed=3))
+
+
+@pytest.mark.parametrize(
+    "images, k, match",
+    [
+        (np.zeros((10, 4, 4)), 1, "k must be between 2"),
+        (np.zeros((10, 4, 4)), 11, "k must be between 2"),
+        (np.zeros((0, 4, 4)), 2, "non-empty"),
+        (np.full((10, 4, 4), np.nan), 2, "NaN"),
+        (np.array([["a", "b"]] * 3), 2, "numbers"),
+    ],
+)
+def test_pixel_clusters_errors(images, k, match):
+    with pytest.raises(ValueError, match=match):
+        pixel_clusters(images, k)
+
+
+def _tiny(k: int = 3, seed: int = 1) -> ganlab.SelfConditionedGAN:
+    gan = ganlab.build_self_conditioned_dcgan(
+        latent_dim=8, num_clusters=k, image_shape=(12, 12, 1), width=4, seed=seed
+    )
+    gan.compile()
+    return gan
+
+
+def test_fit_clusters_the_images_and_records_how_often_each_occurs(capsys):
+    images, _ = _blobs(n_per=32)
+    gan = _tiny()
+    np.testing.assert_allclose(gan.cluster_prior, [1 / 3] * 3)  # before fit
+    history = gan.fit(images, batch_size=32, epochs=1, verbose=2)
+    assert "Clustering 96 images into 3 groups" in capsys.readouterr().out
+    assert np.isfinite(history.history["d_loss"][0])
+    ids = pixel_clusters(images.astype("float32") / 127.5 - 1, 3, seed=1)
+    np.testing.assert_allclose(gan.cluster_prior, np.bincount(ids) / 96)
+    assert gan.num_clusters == 3
+
+
+def test_fit_takes_cluster_ids_of_your_own():
+    images, _ = _blobs(n_per=32)
+    gan = _tiny()
+    ids = np.array([0] * 48 + [2] * 48)
+    gan.fit(images, ids, batch_size=32, epochs=1, verbose=0)
+    np.testing.assert_allclose(gan.cluster_prior, [0.5, 0.0, 0.5])
+    assert set(gan.sample_clusters(200, seed=0).tolist()) == {0, 2}
+
+
+def test_generate_draws_clusters_from_the_prior():
+    gan = _tiny()
+    gan.set_cluster_prior(np.array([0] * 7 + [1] * 2 + [2] * 1))
+    drawn = gan.sample_clusters(20000, seed=0)
+    np.testing.assert_allclose(np.bincount(drawn) / 20000, [0.7, 0.2, 0.1], atol=0.01)
+    images = gan.generate(6, seed=4)
+    assert images.shape == (6, 12, 12, 1) and images.dtype == np.float32
+    assert images.min() >= -1 and images.max() <= 1
+    np.testing.assert_array_equal(images, gan.generate(6, seed=4))
+    assert gan.generate(0).shape == (0, 12, 12, 1)
+    # A sequence names the clusters: cluster 2 twice.
+    named = gan.generate([2, 2], seed=4)
+    assert named.shape == (2, 12, 12, 1)
+
+
+def test_save_and_load_keep_the_prior_and_the_images(tmp_path):
+    images, _ = _blobs(n_per=32)
+    gan = _tiny()
+    gan.fit(images, batch_size=32, epochs=1, verbose=0)
+    gan.save(tmp_path / "sc.keras")
+    loaded = keras.models.load_model(tmp_path / "sc.keras")
+    assert isinstance(loaded, ganlab.SelfConditionedGAN)
+    np.testing.assert_allclose(loaded.cluster_prior, gan.cluster_prior)
+    np.testing.assert_allclose(
+        loaded.generate(5, seed=2), gan.generate(5, seed=2), atol=1e-6
+    )
+
+
+def test_fit_errors_say_what_to_do():
+    images, _ = _blobs(n_per=1)
+    gan = _tiny(k=4)
+    with pytest.raises(ValueError, match="cannot fill 4 clusters"):
+        gan.fit(images, batch_size=2, epochs=1, verbose=0)
+    ds = tf.data.Dataset.from_tensor_slices(images).batch(2)
+    with pytest.raises(ValueError, match="one NumPy array"):
+        gan.fit(ds, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"ints in \[0, 4\)"):
+        gan.set_cluster_prior(np.array([0, 4]))
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        gan.generate(-1)
+
+
+def test_the_discriminator_sees_the_cluster_only_through_the_projection():
+    gan = _tiny(k=50)
+    first_conv = next(
+        layer
+        for layer in gan.discriminator._flatten_layers()
+        if isinstance(layer, keras.layers.Conv2D)
+    )
+    assert first_conv.kernel.shape[2] == 1  # the image's channel, no tiled labels
+    assert "projection" in [layer.name for layer in gan.discriminator.layers]
+
+
+def test_a_discriminator_without_the_label_is_an_error():
+    with pytest.raises(ValueError, match="must reach the discriminator"):
+        ganlab.make_conditional_discriminator(tile_label=False, projection=False)
