@@ -1,8 +1,9 @@
 """Command line: ``python -m ganlab train|sample ...``.
 
-``train`` trains the default recipe on MNIST and writes everything a person
-wants to look at into one folder; an interrupted run started again with the
-same ``--out`` continues from its last finished epoch.
+``train`` trains the default recipe on MNIST (a DCGAN self-conditioned on
+pixel clusters) and writes everything a person wants to look at into one
+folder; an interrupted run started again with the same ``--out`` continues
+from its last finished epoch.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a DCGAN on MNIST",
         description=(
-            "Train a DCGAN on MNIST. Writes to --out: epoch_NNN.png grids, "
+            "Train a DCGAN on MNIST, by default self-conditioned on 100 "
+            "clusters of the digits' pixels (no labels; --clusters 0: a plain "
+            "DCGAN). Writes to --out: epoch_NNN.png grids, "
             "progress.gif, losses.png, history.json, history.csv, model.keras "
             "and metrics.json. Start the same command again after an "
             "interruption to resume; a folder holding a finished run is left "
