@@ -51,7 +51,6 @@ from ganlab.cli import RECIPE, recipe_dropout  # noqa: E402
 from ganlab.conditional import ConditionalGAN, build_conditional_dcgan  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
 from ganlab.self_conditioned import (  # noqa: E402
-    SelfConditionedGAN,
     build_self_conditioned_dcgan,
     pixel_clusters,
 )
@@ -128,8 +127,8 @@ def samples(gan: ganlab.GAN, n: int) -> np.ndarray:
     """n scored samples, noise seed 0. A conditional GAN draws every digit
     n / 10 times; a self-conditioned one draws its clusters as often as the
     data has them."""
-    if isinstance(gan, ConditionalGAN) and not isinstance(gan, SelfConditionedGAN):
-        return gan.generate(np.arange(n) % 10, seed=0)
+    if isinstance(gan, ConditionalGAN):
+        return gan.generate(gan.sample_labels(n, seed=0), seed=0)
     return gan.generate(n, seed=0)
 
 
@@ -369,19 +368,21 @@ def build_gan(args) -> ganlab.GAN:
 def run_ganlab(args, clock: Clock) -> None:
     gan = build_gan(args)
     (x_train, y_train), _ = ganlab.load_mnist()
-    if args.clusters:  # fit() clusters the images on the training clock
-        ids = pixel_clusters(x_train, args.clusters, seed=args.seed)
-        counts = np.bincount(ids, minlength=args.clusters)
-        print(
-            f"  {args.clusters} pixel clusters, sizes {counts.min()}–{counts.max()}; "
-            f"label purity {cluster_purity(ids, y_train):.3f} (a check only)",
-            flush=True,
-        )
     callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
     clock.last = time.perf_counter()
+    labels = y_train if args.conditional else None
+    if args.clusters:  # clustered as fit() would, on the training clock
+        images = ganlab.check_images(x_train, gan.image_shape)
+        labels = pixel_clusters(images, args.clusters, seed=args.seed)
+        counts = np.bincount(labels, minlength=args.clusters)
+        print(
+            f"  {args.clusters} pixel clusters, sizes {counts.min()}–{counts.max()}; "
+            f"label purity {cluster_purity(labels, y_train):.3f} (a check only)",
+            flush=True,
+        )
     gan.fit(
         x_train,
-        y_train if args.conditional and not args.clusters else None,
+        labels,
         batch_size=args.batch_size,
         epochs=10_000,
         verbose=0,

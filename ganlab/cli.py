@@ -360,25 +360,16 @@ def _clusters(args: argparse.Namespace, n_images: int) -> int:
     return clusters
 
 
-def _generated(gan, n: int, seed: int | None):
-    """n samples for scoring and grids: a conditional GAN draws every class
-    equally often; other GANs (self-conditioned ones too) sample freely."""
-    import numpy as np
-
-    from ganlab.conditional import ConditionalGAN
-    from ganlab.self_conditioned import SelfConditionedGAN
-
-    if isinstance(gan, ConditionalGAN) and not isinstance(gan, SelfConditionedGAN):
-        return gan.generate(np.arange(n) % gan.num_classes, seed=seed)
-    return gan.generate(n, seed=seed)
-
-
 def _score(gan, real, n: int, seed: int) -> dict:
     """Every evaluation metric of ``n`` generated digits vs ``real``; prints it."""
+    from ganlab.conditional import ConditionalGAN
     from ganlab.evaluation import evaluate, format_report
 
     n = min(n, len(real))
-    generated = _generated(gan, n, seed)
+    if isinstance(gan, ConditionalGAN):  # its classes as it samples them
+        generated = gan.generate(gan.sample_labels(n, seed), seed=seed)
+    else:
+        generated = gan.generate(n, seed=seed)
     results = evaluate(generated, real, n=n, seed=seed)
     print(format_report(results))
     return results

@@ -582,6 +582,12 @@ class ConditionalGAN(GAN):
             z = keras.random.normal((n, self.latent_dim), seed=int(seed))
         return self.generate_from(z, y, batch_size=batch_size)
 
+    def sample_labels(self, n: int, seed: int | None = None) -> np.ndarray:
+        """Class ids (n,) for n samples nobody chose labels for (scores, grids):
+        every class equally often, image i getting class i mod K. ``seed`` is
+        unused here; :class:`ganlab.SelfConditionedGAN` draws its labels."""
+        return np.arange(int(n)) % self.num_classes
+
     def generate_from(self, z, labels=None, batch_size: int = 256) -> np.ndarray:
         """Images (n, H, W, C) in [-1, 1] for noise (n, latent_dim) and labels."""
         z = ops.convert_to_numpy(z).astype("float32")

@@ -203,8 +203,9 @@ class SelfConditionedGAN(ConditionalGAN):
         self.set_cluster_prior(y)
         return super().fit(x, y, batch_size=batch_size, **kwargs)
 
-    def sample_clusters(self, n: int, seed: int | None = None) -> np.ndarray:
-        """n cluster ids (n,) drawn from :attr:`cluster_prior`."""
+    def sample_labels(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n cluster ids (n,) drawn from :attr:`cluster_prior` (each cluster as
+        often as the data has it, not equally often)."""
         rng = np.random.default_rng(seed)
         return rng.choice(self.num_clusters, size=int(n), p=self.cluster_prior)
 
@@ -227,7 +228,7 @@ class SelfConditionedGAN(ConditionalGAN):
         if int(n) < 0:
             raise ValueError(f"n must be >= 0, got {n}.")
         return super().generate(
-            self.sample_clusters(n, seed), seed=seed, batch_size=batch_size
+            self.sample_labels(n, seed), seed=seed, batch_size=batch_size
         )
 
     def save_own_variables(self, store) -> None:

@@ -185,6 +185,7 @@ def test_generate_requested_labels_and_seed(cgan):
     assert cgan.generate(np.zeros(0, int)).shape == (0, 28, 28, 1)
     with pytest.raises(ValueError, match="sequence of labels"):
         cgan.generate(16)
+    np.testing.assert_array_equal(cgan.sample_labels(12), [*range(10), 0, 1])
     with pytest.raises(ValueError, match="must lie in"):
         cgan.generate([11])
     z = np.zeros((2, 8), "float32")

@@ -84,13 +84,13 @@ def test_fit_takes_cluster_ids_of_your_own():
     ids = np.array([0] * 48 + [2] * 48)
     gan.fit(images, ids, batch_size=32, epochs=1, verbose=0)
     np.testing.assert_allclose(gan.cluster_prior, [0.5, 0.0, 0.5])
-    assert set(gan.sample_clusters(200, seed=0).tolist()) == {0, 2}
+    assert set(gan.sample_labels(200, seed=0).tolist()) == {0, 2}
 
 
 def test_generate_draws_clusters_from_the_prior():
     gan = _tiny()
     gan.set_cluster_prior(np.array([0] * 7 + [1] * 2 + [2] * 1))
-    drawn = gan.sample_clusters(20000, seed=0)
+    drawn = gan.sample_labels(20000, seed=0)
     np.testing.assert_allclose(np.bincount(drawn) / 20000, [0.7, 0.2, 0.1], atol=0.01)
     images = gan.generate(6, seed=4)
     assert images.shape == (6, 12, 12, 1) and images.dtype == np.float32
