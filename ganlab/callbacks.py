@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ganlab.plotting import image_grid, save_gif, save_image_grid
+from ganlab.plotting import image_grid, save_class_grid, save_gif, save_image_grid
 
 
 class GANMonitor(keras.callbacks.Callback):
@@ -35,6 +35,7 @@ class GANMonitor(keras.callbacks.Callback):
     def __init__(
         self,
         out_dir: str | os.PathLike,
+        *,
         n: int = 64,
         seed: int = 0,
         every: int = 1,
@@ -74,3 +75,35 @@ class GANMonitor(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.gif:
             self.write_gif()
+
+
+class ClassGridMonitor(GANMonitor):
+    """A :class:`GANMonitor` whose grids are class grids, for conditional GANs.
+
+    After every ``every`` epochs it writes ``epoch_NNN.png`` with one row per
+    class and the same ``n_per_class`` noise vectors down the columns (see
+    :func:`ganlab.plotting.class_grid`); at the end of training,
+    ``progress.gif``.
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike,
+        *,
+        n_per_class: int = 10,
+        seed: int = 0,
+        every: int = 1,
+        scale: int = 2,
+        gif: bool = True,
+    ):
+        super().__init__(
+            out_dir, n=n_per_class, seed=seed, every=every, scale=scale, gif=gif
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        path = self.out_dir / f"epoch_{epoch + 1:03d}.png"
+        save_class_grid(
+            self.model, path, n_per_class=self.n, seed=self.seed, scale=self.scale
+        )

@@ -90,37 +90,17 @@ def load_mnist_evaluator() -> keras.Model:
 
 
 def to_model_range(images: np.ndarray) -> np.ndarray:
-    """Return images as float32 in [-1, 1] with a channel axis.
+    """Return images as float32 (N, H, W, C) in [-1, 1].
 
-    Args:
-        images: (N, H, W) or (N, H, W, C); uint8 in [0, 255] or float in
-            [-1, 1].
-
-    Returns:
-        float32 array (N, H, W, C) in [-1, 1].
+    The one image validator, :func:`ganlab.data.check_images`: (N, H, W) or
+    (N, H, W, C); uint8 in [0, 255] or float in [-1, 1].
 
     Raises:
         ValueError: wrong rank, non-finite values, or floats outside [-1, 1].
     """
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4:
-        raise ValueError(
-            f"Expected images of shape (N, H, W) or (N, H, W, C), got {images.shape}."
-        )
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 127.5 - 1.0
-    images = images.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(images)):
-        raise ValueError("Images contain NaN or infinite values.")
-    if images.size and (images.min() < -1.01 or images.max() > 1.01):
-        raise ValueError(
-            f"Float images must lie in [-1, 1] (got [{images.min():.3g}, "
-            f"{images.max():.3g}]). Pass uint8 images in [0, 255], or scale "
-            "with x / 127.5 - 1."
-        )
-    return images
+    from ganlab.data import check_images
+
+    return check_images(images)
 
 
 def _check_mnist_shape(images: np.ndarray) -> None:

@@ -146,6 +146,23 @@ def wasserstein_generator_loss(fake_logits):
     return -_flat(fake_logits)
 
 
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss, per example (Lim & Ye 2017, "Geometric GAN",
+    https://arxiv.org/abs/1705.02894; Miyato et al. 2018):
+
+        L_D = max(0, 1 - D(x)) + max(0, 1 + D(G(z)))
+
+    on D's raw outputs. D stops being pushed once a real scores above 1 and
+    a fake below -1, so it cannot grow its outputs without bound.
+    """
+    return ops.relu(1.0 - _flat(real_logits)) + ops.relu(1.0 + _flat(fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """Hinge generator loss, per example: L_G = -D(G(z)), any real value."""
+    return -_flat(fake_logits)
+
+
 @keras.saving.register_keras_serializable(package="ganlab")
 class AdversarialLoss:
     """Base class: a pair of per-example losses for D and G.
@@ -242,6 +259,21 @@ class Wasserstein(AdversarialLoss):
         return wasserstein_generator_loss(fake_logits)
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
+class Hinge(AdversarialLoss):
+    """The hinge loss of SN-GAN, SAGAN and BigGAN; see
+    :func:`hinge_discriminator_loss`. ``d_real``/``d_fake`` are sigmoids of
+    D's raw outputs."""
+
+    name = "hinge"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return hinge_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return hinge_generator_loss(fake_logits)
+
+
 _NAMED_LOSSES = {
     "bce": lambda: BCE(),
     "non_saturating": lambda: BCE(),
@@ -251,6 +283,7 @@ _NAMED_LOSSES = {
     "lsgan": lambda: LeastSquares(),
     "wasserstein": lambda: Wasserstein(),
     "wgan": lambda: Wasserstein(),
+    "hinge": lambda: Hinge(),
 }
 
 
@@ -259,7 +292,7 @@ def get(identifier: str | AdversarialLoss | dict) -> AdversarialLoss:
 
     Names: ``"bce"`` / ``"non_saturating"`` (the default GAN loss),
     ``"minimax"`` / ``"saturating"``, ``"least_squares"`` / ``"lsgan"`` and
-    ``"wasserstein"`` / ``"wgan"``.
+    ``"wasserstein"`` / ``"wgan"`` and ``"hinge"``.
     """
     if isinstance(identifier, AdversarialLoss):
         return identifier
@@ -271,3 +304,68 @@ def get(identifier: str | AdversarialLoss | dict) -> AdversarialLoss:
         f"Unknown adversarial loss {identifier!r}. Use one of "
         f"{sorted(_NAMED_LOSSES)} or an instance of ganlab.losses.AdversarialLoss."
     )
+
+
+# --------------------------------------------------------------- penalties --
+def _input_gradients(critic, points):
+    """∇_x D(x) at ``points``, flattened per example: (batch, H·W·C)."""
+    from ganlab.backend import value_and_grad
+
+    def total(x):
+        return ops.sum(ops.cast(critic(x), "float32")), None
+
+    _, grads = value_and_grad(total)(points)
+    return ops.reshape(grads, (ops.shape(grads)[0], -1))
+
+
+def gradient_penalty(critic, points):
+    """(‖∇_x D(x)‖₂ - 1)² per example, shape (batch,), at ``points``.
+
+    The WGAN-GP penalty (Gulrajani et al. 2017, "Improved Training of
+    Wasserstein GANs", https://arxiv.org/abs/1704.00028) without its weight
+    λ: ``GAN.compile(gradient_penalty=λ)`` adds λ (‖∇D(x̂)‖₂ - 1)² to D's
+    loss at x̂ = εx + (1 - ε)G(z), ε ~ U[0, 1] per example, which keeps the
+    critic close to 1-Lipschitz between the two distributions.
+
+    Args:
+        critic: a function from images (batch, ...) to outputs (batch, 1);
+            the gradient is taken per example over all non-batch axes.
+        points: the images to take the gradient at.
+    """
+    grads = _input_gradients(critic, points)
+    norm = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)
+    return ops.square(norm - 1.0)
+
+
+def r1_penalty(critic, points):
+    """‖∇_x D(x)‖₂² per example, shape (batch,), at ``points``.
+
+    With real images this is the R1 regulariser (Mescheder et al. 2018,
+    "Which Training Methods for GANs do actually Converge?",
+    https://arxiv.org/abs/1801.04406), with generated ones R2.
+    ``GAN.compile(r1=γ)`` adds (γ/2)·‖∇D(x)‖² on the real batch to D's loss
+    (``r2=γ`` the same on fakes): D is penalised for a steep slope on the
+    data, so it cannot push G's samples around with huge gradients near the
+    equilibrium. StyleGAN2 trains with R1.
+    """
+    return ops.sum(ops.square(_input_gradients(critic, points)), axis=1)
+
+
+def pack_samples(x, m: int):
+    """Group a batch into packs of m samples concatenated on the last axis.
+
+    PacGAN (Lin et al. 2018, "PacGAN: The power of two samples in generative
+    adversarial networks", https://arxiv.org/abs/1712.04086): D judges m
+    samples at once, and a collapsed generator's packs hold near-identical
+    samples, which D spots easily. (B, ..., C) → (B/m, ..., m·C): sample j
+    of pack i is x[i·m + j], placed at channels [j·C, (j + 1)·C). Labels
+    (B, K) are packed the same way into (B/m, m·K). B must be a multiple of
+    m.
+    """
+    shape = tuple(x.shape[1:])
+    x = ops.reshape(x, (-1, m) + shape)
+    rank = len(shape) + 2
+    # Move the pack axis (1) just before the channel axis, then merge them.
+    perm = [0] + list(range(2, rank - 1)) + [1, rank - 1]
+    x = ops.transpose(x, perm)
+    return ops.reshape(x, (-1,) + shape[:-1] + (m * shape[-1],))

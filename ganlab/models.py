@@ -1,4 +1,4 @@
-"""DCGAN generator and discriminator builders.
+"""DCGAN generator and discriminator builders, unconditional or conditional.
 
 Both follow the DCGAN guidelines (Radford et al. 2016, "Unsupervised
 Representation Learning with Deep Convolutional GANs",
@@ -59,23 +59,33 @@ def num_upsamplings(image_shape: Sequence[int]) -> int:
 
 def make_generator(
     latent_dim: int = 100,
+    *,
     image_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int | None = None,
     width: int = 64,
     kernel_size: int = 5,
     bn_momentum: float = 0.9,
     batch_norm: bool = True,
     name: str = "generator",
 ) -> keras.Model:
-    """The DCGAN generator: noise vector → image.
+    """The DCGAN generator: noise vector (and label) → image.
 
     Dense → (h0, w0, 4·width) → BatchNorm → LeakyReLU → Conv2DTranspose
     2·width (stride 1) → [Conv2DTranspose width/2^i (stride 2) → BatchNorm →
     LeakyReLU] × (n - 1) → Conv2DTranspose C (stride 2, tanh). For 28×28×1
-    and width 64 this is exactly 7×7×256 → 128 → 64 → 1 of the seed material.
+    and width 64 this is exactly the 7×7×256 → 128 → 64 → 1 generator of the
+    TensorFlow DCGAN tutorial.
+
+    With ``num_classes=K`` it is the conditional generator of Mirza &
+    Osindero 2014 ("Conditional Generative Adversarial Nets",
+    https://arxiv.org/abs/1411.1784): z and the one-hot label y are
+    concatenated into one (latent_dim + K) vector before the same stack.
 
     Args:
         latent_dim: size of the noise vector z.
         image_shape: (H, W, C) of the images to produce.
+        num_classes: K, the number of classes (or clusters) to condition on;
+            None for an unconditional generator.
         width: channels of the last hidden layer; the others are multiples.
         kernel_size: side of every transposed-convolution kernel.
         bn_momentum: BatchNorm moving-average momentum. 0.9 (Keras uses 0.99)
@@ -84,14 +94,16 @@ def make_generator(
             layers before get a bias instead), to study what they do: the
             DCGAN paper (Radford et al. 2016) credits BatchNorm in G with
             keeping the generator from collapsing all samples to one point.
-            In ganlab's MNIST tries (bench/README.md) dropping it gave an
-            uneven class histogram or a failed run, not a clean collapse.
         name: model name.
 
     Returns:
-        A functional model mapping (batch, latent_dim) floats to
-        (batch, H, W, C) float32 images in [-1, 1]. The channel axis is kept
-        even when C = 1.
+        A functional model mapping z (batch, latent_dim), or ``[z, y]`` with
+        y (batch, K) one-hot (or any probability vector), to (batch, H, W, C)
+        float32 images in [-1, 1]. The channel axis is kept even when C = 1.
+
+    Raises:
+        ValueError: for a bad ``image_shape``, ``latent_dim`` or
+            ``num_classes``.
     """
     height, width_px, channels = _check_image_shape(image_shape)
     if latent_dim < 1:
@@ -100,7 +112,11 @@ def make_generator(
     h0, w0 = height // 2**n, width_px // 2**n
 
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(h0 * w0 * 4 * width, use_bias=not batch_norm)(z)
+    inputs, x = z, z
+    if num_classes is not None:
+        label = keras.Input((check_num_classes(num_classes),), name="label")
+        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, label])
+    x = layers.Dense(h0 * w0 * 4 * width, use_bias=not batch_norm)(x)
     if batch_norm:
         x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.LeakyReLU(0.2)(x)
@@ -117,53 +133,95 @@ def make_generator(
     image = layers.Conv2DTranspose(
         channels, kernel_size, 2, padding="same", activation="tanh", dtype="float32"
     )(x)
-    return keras.Model(z, image, name=name)
+    return keras.Model(inputs, image, name=name)
 
 
 def make_discriminator(
     image_shape: Sequence[int] = (28, 28, 1),
+    *,
+    num_classes: int | None = None,
+    projection: bool = False,
+    tile_label: bool = True,
     width: int = 64,
     kernel_size: int = 5,
     dropout: float = 0.3,
     batch_norm: bool = False,
-    name: str = "discriminator",
     spectral_norm: bool = False,
     minibatch_std: bool = False,
     pack: int = 1,
+    name: str = "discriminator",
 ) -> keras.Model:
-    """The DCGAN discriminator: image → one real/fake logit.
+    """The DCGAN discriminator: image (and label) → one real/fake logit.
 
     [Conv2D width·2^i (stride 2) → (BatchNorm) → LeakyReLU → Dropout] × n →
-    Flatten → Dense(1). For 28×28 and width 64 this is the seed material's
-    Conv 64 → Conv 128 → Dense(1).
+    Flatten → Dense(1). For 28×28 and width 64 this is the TensorFlow DCGAN
+    tutorial's Conv 64 → Conv 128 → Dense(1).
 
     The output is a linear logit, with no sigmoid: the losses in
     :mod:`ganlab.losses` work from logits, and ``D(x) = sigmoid(logit)``.
 
+    With ``num_classes=K`` D judges (image, label) pairs, so G can only fool
+    it by drawing the requested class (Mirza & Osindero 2014). The label
+    reaches D in one or both of two ways:
+
+    - ``tile_label``: y is tiled to (H, W, K) and stacked onto the image as K
+      extra channels, so every pixel sees the class;
+    - ``projection``: the projection term of Miyato & Koyama 2018 ("cGANs
+      with Projection Discriminator", https://arxiv.org/abs/1802.05637),
+      logit = w·φ + ⟨E y, φ⟩, with φ the flattened features of the last
+      convolution and E a learned (F, K) class embedding. It makes G follow
+      the label much more closely, and without ``tile_label`` D costs what
+      the unconditional D costs however many classes there are.
+
     Args:
         image_shape: (H, W, C) of the images to judge.
+        num_classes: K, or None for an unconditional discriminator.
+        projection: add the projection term (needs ``num_classes``).
+        tile_label: feed the tiled label as extra channels (with
+            ``num_classes``); it may be off only with ``projection``.
         width: channels of the first convolution; each stage doubles it.
         kernel_size: side of every convolution kernel.
         dropout: dropout rate after each stage (0 turns it off).
         batch_norm: add BatchNorm after every convolution but the first.
-        name: model name.
-        spectral_norm: wrap every convolution and the logit layer in
-            ``keras.layers.SpectralNormalization`` (see :func:`_maybe_sn`).
+        spectral_norm: wrap every convolution, the logit layer and the class
+            embedding in ``keras.layers.SpectralNormalization`` (see
+            :func:`_maybe_sn`).
         minibatch_std: append the minibatch standard-deviation feature map
             before the last convolution (see :class:`MinibatchStdDev`).
         pack: m of PacGAN: the input holds m images concatenated on the
-            channel axis, shape (H, W, m·C) (see ``GAN.compile(pack=m)``).
+            channel axis, shape (H, W, m·C), and m labels, (m·K) (see
+            ``GAN.compile(pack=m)``).
+        name: model name.
 
     Returns:
-        A functional model mapping (batch, H, W, m·C) images in [-1, 1] to
-        (batch, 1) float32 logits, any real value.
+        A functional model mapping images (batch, H, W, m·C) in [-1, 1], or
+        ``[images, y]`` with y (batch, m·K), to (batch, 1) float32 logits,
+        any real value.
+
+    Raises:
+        ValueError: for a bad ``image_shape``, ``num_classes`` or ``pack``,
+            or a label that would not reach D.
     """
     height, width_px, channels = _check_image_shape(image_shape)
     n = num_upsamplings(image_shape)
     _check_pack(pack)
-
     image = keras.Input((height, width_px, channels * pack), name="image")
-    x = image
+    inputs, x, label = image, image, None
+    if num_classes is not None:
+        label_dim = check_num_classes(num_classes) * pack
+        if not (tile_label or projection):
+            raise ValueError(
+                "The label must reach the discriminator: keep tile_label=True or "
+                "set projection=True."
+            )
+        label = keras.Input((label_dim,), name="label")
+        inputs = [image, label]
+        if tile_label:
+            tiled = layers.Reshape((1, 1, label_dim))(label)
+            tiled = layers.UpSampling2D((height, width_px), name="tile_label")(tiled)
+            x = layers.Concatenate(name="image_and_label")([image, tiled])
+    elif projection:
+        raise ValueError("projection=True needs num_classes (the labels to project).")
     for i in range(n):
         if minibatch_std and i == n - 1:
             x = MinibatchStdDev()(x)
@@ -174,10 +232,24 @@ def make_discriminator(
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
-    x = layers.Flatten()(x)
+    features = layers.Flatten()(x)
     logit_layer = layers.Dense(1, dtype="float32", name="logit")
-    logit = _maybe_sn(logit_layer, spectral_norm)(x)
-    return keras.Model(image, logit, name=name)
+    logit = _maybe_sn(logit_layer, spectral_norm)(features)
+    if projection:
+        embed = layers.Dense(features.shape[-1], use_bias=False, name="embed")
+        embedded = _maybe_sn(embed, spectral_norm)(label)
+        match = layers.Dot(axes=1, name="projection")([features, embedded])
+        logit = layers.Add(dtype="float32")([logit, match])
+    return keras.Model(inputs, logit, name=name)
+
+
+def check_num_classes(num_classes: int) -> int:
+    """``num_classes`` as an int, or a ValueError when it is below 2."""
+    if int(num_classes) != num_classes or int(num_classes) < 2:
+        raise ValueError(
+            f"num_classes must be an integer of at least 2, got {num_classes}."
+        )
+    return int(num_classes)
 
 
 def _check_pack(pack: int) -> None:

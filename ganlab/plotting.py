@@ -6,7 +6,9 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 
+import keras
 import numpy as np
+from keras import ops
 
 
 def to_uint8(images) -> np.ndarray:
@@ -237,3 +239,114 @@ def save_scatter_gif(
         pictures.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
         plt.close(fig)
     save_gif(pictures, path, fps=fps)
+
+
+# ---------------------------------------------------- conditional GANs --
+def class_grid(gan, *, n_per_class: int = 10, seed: int = 0):
+    """One row per class, the same noise down each column.
+
+    Args:
+        gan: a conditional :class:`ganlab.GAN`.
+        n_per_class: images per class (columns).
+        seed: seed of the ``n_per_class`` noise vectors, shared by all rows, so
+            a column shows one "style" drawn as every class.
+
+    Returns:
+        float32 array (num_classes · n_per_class, H, W, C) in [-1, 1]; image
+        ``k * n_per_class + j`` is class k with noise j.
+    """
+    k = gan.num_classes
+    z = keras.random.normal((n_per_class, gan.latent_dim), seed=int(seed))
+    z = np.tile(ops.convert_to_numpy(z), (k, 1))
+    labels = np.repeat(np.arange(k), n_per_class)
+    return gan.generate_from(z, labels=labels)
+
+
+def save_class_grid(
+    gan,
+    path: str | os.PathLike,
+    *,
+    n_per_class: int = 10,
+    seed: int = 0,
+    scale: int = 2,
+) -> np.ndarray:
+    """Write :func:`class_grid` as a PNG, one row per class; return the grid."""
+    images = class_grid(gan, n_per_class=n_per_class, seed=seed)
+    return save_image_grid(images, path, ncols=n_per_class, scale=scale)
+
+
+def interpolate_classes(
+    gan,
+    class_a: int,
+    class_b: int,
+    *,
+    steps: int = 16,
+    seed: int = 0,
+    seed_b: int | None = None,
+) -> np.ndarray:
+    """Images along a straight path from (z_a, class_a) to (z_b, class_b).
+
+    The label moves from one-hot(class_a) to one-hot(class_b) through the
+    mixes (1 - t)·y_a + t·y_b, t = 0 … 1; the noise moves linearly from z_a
+    to z_b (both drawn from ``seed`` when ``seed_b`` is None, so only the
+    class changes).
+
+    Args:
+        gan: a conditional :class:`ganlab.GAN`.
+        class_a, class_b: class ids in [0, K).
+        steps: number of images (≥ 2), both ends included.
+        seed: seed of z_a.
+        seed_b: seed of z_b; None keeps z fixed.
+
+    Returns:
+        float32 array (steps, H, W, C) in [-1, 1].
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2, got {steps}.")
+    from ganlab.data import check_labels
+
+    ends = check_labels([class_a, class_b], gan.num_classes)
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    labels = (1 - t) * ends[0] + t * ends[1]
+    z_a = ops.convert_to_numpy(keras.random.normal((1, gan.latent_dim), seed=seed))
+    z_b = z_a
+    if seed_b is not None:
+        z_b = ops.convert_to_numpy(
+            keras.random.normal((1, gan.latent_dim), seed=int(seed_b))
+        )
+    z = (1 - t) * z_a + t * z_b
+    return gan.generate_from(z, labels=labels)
+
+
+def save_interpolation_gif(
+    gan,
+    path: str | os.PathLike,
+    class_a: int,
+    class_b: int,
+    *,
+    steps: int = 16,
+    n: int = 8,
+    seed: int = 0,
+    fps: float = 8,
+    scale: int = 3,
+) -> np.ndarray:
+    """Animate class_a → class_b for ``n`` noise vectors side by side.
+
+    Frame i is a row of ``n`` images at step i of :func:`interpolate_classes`
+    (seeds ``seed`` … ``seed + n - 1``, z fixed along each path); the GIF
+    plays forward then back.
+
+    Returns:
+        uint8 array (steps, h, w, C) of the frames (before the playback
+        reversal), for display.
+    """
+    paths = np.stack(
+        [
+            interpolate_classes(gan, class_a, class_b, steps=steps, seed=seed + i)
+            for i in range(n)
+        ]
+    )  # (n, steps, H, W, C)
+    frames = [image_grid(paths[:, i], ncols=n) for i in range(steps)]
+    frames = [f.repeat(scale, axis=0).repeat(scale, axis=1) for f in frames]
+    save_gif(frames + frames[-2:0:-1], path, fps=fps)
+    return np.stack(frames)

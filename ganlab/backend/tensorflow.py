@@ -1,0 +1,45 @@
+"""Gradients and steps on TensorFlow: ``tf.GradientTape``; ``fit`` as it is.
+
+Under ``tf.distribute`` each replica runs the step on its shard; the
+optimizers' ``apply`` sums the replicas' gradients, so losses are divided by
+the replica count (see :func:`replica_count`).
+"""
+
+import tensorflow as tf
+
+
+def value_and_grad(fn):
+    def wrapped(x, *args):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss, aux = fn(x, *args)
+        grads = tape.gradient(loss, x, unconnected_gradients="zero")
+        return (loss, aux), grads
+
+    return wrapped
+
+
+def apply_gradients(optimizer, grads, variables):
+    optimizer.apply(grads, variables)
+
+
+def replica_count() -> int:
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_id():
+    """This replica's index under ``tf.distribute`` (a tensor), or None."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return None
+    return context.replica_id_in_sync_group
+
+
+class StepAdapter:
+    """``fit`` calls ``train_step(data)``: the model's step runs as written."""
+
+    def _setup_backend(self) -> None:
+        pass
+
+    def train_step(self, data):
+        return self._train_step(data)

@@ -1,0 +1,330 @@
+"""The train step of :class:`ganlab.GAN`, written once for every backend.
+
+One step of the game (Goodfellow et al. 2014, Algorithm 1): ``d_steps``
+updates of the discriminator D on a real batch and a generated one, then one
+update of the generator G through D. Every remedy is a switch read when the
+step is traced, so with none of them on the step is the plain one. With
+labels, fakes are drawn for the real batch's labels and D judges (image,
+label) pairs.
+
+Each loss is a function of a network's weight *values*, run with
+``stateless_call``, and differentiated by :func:`ganlab.backend.value_and_grad`
+(a tape on TensorFlow, ``jax.value_and_grad``, ``torch.autograd.grad``).
+Random numbers are drawn before a loss function, never inside it.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from ganlab import backend
+from ganlab.losses import gradient_penalty, pack_samples, r1_penalty
+
+
+def _values(variables):
+    return [v.value for v in variables]
+
+
+def _assign(variables, values) -> None:
+    for variable, value in zip(variables, values):
+        variable.assign(ops.stop_gradient(value))
+
+
+def _global_norm(grads):
+    return ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in grads))
+
+
+class GameStep:
+    """The step's parts; mixed into :class:`ganlab.GAN`."""
+
+    # ------------------------------------------------------------ inputs --
+    def _unpack(self, data):
+        """(real images, one-hot labels or None) from a batch."""
+        if isinstance(data, (tuple, list)):
+            real = data[0]
+            labels = data[1] if len(data) > 1 and self.num_classes else None
+        else:
+            real, labels = data, None
+        if self.num_classes and labels is None:
+            raise ValueError("A conditional GAN's batches must be (images, labels).")
+        return real, None if labels is None else ops.cast(labels, "float32")
+
+    def sample_latent(self, batch_size):
+        """Standard normal noise (batch_size, latent_dim) from the model's seed.
+
+        Under ``tf.distribute`` every replica reads the same seed state, so
+        each draws the whole global batch's noise and keeps its own slice.
+        """
+        replicas = backend.replica_count()
+        z = keras.random.normal(
+            (batch_size * replicas, self.latent_dim), seed=self.seed_generator
+        )
+        replica = backend.replica_id()
+        if replica is None:
+            return z
+        start = ops.cast(replica, "int32") * batch_size
+        return ops.slice(z, (start, 0), (batch_size, self.latent_dim))
+
+    def _g_inputs(self, z, labels):
+        return z if labels is None else [z, labels]
+
+    def _d_inputs(self, images, labels):
+        """D's input: packed (PacGAN) and, with labels, an [x, y] pair."""
+        if self.pack > 1:
+            images = pack_samples(images, self.pack)
+            labels = None if labels is None else pack_samples(labels, self.pack)
+        return images if labels is None else [images, labels]
+
+    def _draw_view(self, batch):
+        """Random draws for what D sees of one batch: augmentation, noise."""
+        draws = {}
+        if self.augmenter is not None:
+            p = self.aug_p if self.augment_adaptive else None
+            draws["augment"] = self.augmenter.draw(
+                batch, self.image_shape, seed_generator=self.seed_generator,
+                probability=p,
+            )  # fmt: skip
+        if self.instance_noise:
+            noise = keras.random.normal(
+                (batch, *self.image_shape), seed=self.seed_generator
+            )
+            draws["noise"] = self.instance_noise_std() * noise
+        return draws
+
+    def _view(self, images, draws):
+        """Augmentation (DiffAugment/ADA), then instance noise."""
+        if "augment" in draws:
+            images = self.augmenter.apply(images, draws["augment"])
+        if "noise" in draws:
+            images = images + draws["noise"]
+        return images
+
+    def instance_noise_std(self):
+        """σ_t = σ₀ max(0, 1 - t/T) after t generator steps (a scalar tensor)."""
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.maximum(0.0, 1.0 - t / float(self.instance_noise_steps))
+        return self.instance_noise * decay
+
+    def _mean(self, per_example):
+        return ops.mean(per_example) / backend.replica_count()
+
+    # --------------------------------------------------------------- D ----
+    def _critic(self, weights, non_trainable, labels):
+        """x ↦ D(x) at given weights: for the gradient penalties."""
+
+        def critic(x):
+            inputs = x if labels is None else [x, labels]
+            return self.discriminator.stateless_call(
+                weights, non_trainable, inputs, training=True
+            )[0]
+
+        return critic
+
+    def _penalties(self, weights, non_trainable, real, fake, labels, eps):
+        """Gradient penalties on D's (viewed, packed) inputs, per example."""
+        total = 0.0
+        if self.gradient_penalty:
+            critic = self._critic(weights, non_trainable, labels)
+            mixed = eps * real + (1.0 - eps) * fake
+            total += self.gradient_penalty * gradient_penalty(critic, mixed)
+        for gamma, points in ((self.r1, real), (self.r2, fake)):
+            if gamma:
+                critic = self._critic(weights, non_trainable, labels)
+                total += 0.5 * gamma * r1_penalty(critic, points)
+        return total
+
+    def _d_step(self, real, labels):
+        d = self.discriminator
+        batch = ops.shape(real)[0]
+        z = self.sample_latent(batch)
+        fake = self.generator(self._g_inputs(z, labels), training=True)
+        real_in = self._view(real, self._draw_view(batch))
+        fake_in = self._view(ops.stop_gradient(fake), self._draw_view(batch))
+        real_in, fake_in = self._d_inputs(real_in, labels), self._d_inputs(fake_in, labels)
+        eps = None
+        if self.gradient_penalty:
+            x = real_in if labels is None else real_in[0]
+            shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
+            eps = keras.random.uniform(shape, seed=self.seed_generator)
+
+        def loss_fn(weights, non_trainable):
+            real_logits, nt = d.stateless_call(weights, non_trainable, real_in, training=True)
+            fake_logits, nt = d.stateless_call(weights, nt, fake_in, training=True)
+            per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            per_example += self._penalties(
+                weights, non_trainable, *_images(real_in, fake_in), _labels(real_in), eps
+            )
+            return self._mean(per_example), (per_example, real_logits, fake_logits, nt)
+
+        (_, aux), grads = backend.value_and_grad(loss_fn)(
+            _values(d.trainable_variables), _values(d.non_trainable_variables)
+        )
+        backend.apply_gradients(self.d_optimizer, grads, d.trainable_variables)
+        _assign(d.non_trainable_variables, aux[3])
+        return {"d": aux[0], "real": aux[1], "fake": aux[2], "d_norm": _global_norm(grads)}
+
+    # --------------------------------------------------------------- G ----
+    def _g_step(self, real, labels):
+        g, d = self.generator, self.discriminator
+        batch = ops.shape(real)[0]
+        z = self.sample_latent(batch)
+        draws = self._draw_view(batch)
+        d_weights, d_nt = _values(d.trainable_variables), _values(d.non_trainable_variables)
+        real_in = None
+        if self.unrolled_steps:
+            real_in = self._d_inputs(self._view(real, self._draw_view(batch)), labels)
+
+        def loss_fn(weights, non_trainable):
+            fake, g_nt = g.stateless_call(
+                weights, non_trainable, self._g_inputs(z, labels), training=True
+            )
+            fake_in = self._d_inputs(self._view(fake, draws), labels)
+            if self.unrolled_steps:
+                logits = self._unrolled_logits(real_in, fake_in)
+            else:
+                logits, _ = d.stateless_call(d_weights, d_nt, fake_in, training=True)
+            per_example = self.loss_fn.generator_loss(logits)
+            return self._mean(per_example), (per_example, g_nt)
+
+        (_, aux), grads = backend.value_and_grad(loss_fn)(
+            _values(g.trainable_variables), _values(g.non_trainable_variables)
+        )
+        backend.apply_gradients(self.g_optimizer, grads, g.trainable_variables)
+        _assign(g.non_trainable_variables, aux[1])
+        return {"g": aux[0], "g_norm": _global_norm(grads)}
+
+    def _unrolled_logits(self, real_in, fake_in):
+        """D's logits on ``fake_in`` after k SGD steps of D on (real, fake).
+
+        Runs on copies of D's weight values, so the gradient flows through
+        every unrolled step back to G, and D stays untouched.
+        """
+        d = self.discriminator
+        lr = self.unrolled_lr
+        if lr is None:
+            lr = ops.cast(self.d_optimizer.learning_rate, "float32")
+        weights = _values(d.trainable_variables)
+        non_trainable = _values(d.non_trainable_variables)
+
+        def d_loss(w, fake_in):
+            real_logits, _ = d.stateless_call(w, non_trainable, real_in, training=True)
+            fake_logits, _ = d.stateless_call(w, non_trainable, fake_in, training=True)
+            loss = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            return ops.mean(loss), None
+
+        for _ in range(self.unrolled_steps):
+            _, grads = backend.value_and_grad(d_loss)(weights, fake_in)
+            weights = [w - lr * grad for w, grad in zip(weights, grads)]
+        return d.stateless_call(weights, non_trainable, fake_in, training=True)[0]
+
+    # ------------------------------------------------------ simultaneous --
+    def _simultaneous_step(self, real, labels):
+        """D and G updated from one generator pass, as the TensorFlow DCGAN
+        tutorial does: G's gradient comes from D before D's update. D sees
+        the fakes twice, once with G's output held fixed (D's loss) and once
+        with D's weights held fixed (G's loss), with the same dropout masks,
+        so both players' gradients are those of the shared forward pass."""
+        g, d = self.generator, self.discriminator
+        batch = ops.shape(real)[0]
+        z = self.sample_latent(batch)
+        real_in = self._d_inputs(self._view(real, self._draw_view(batch)), labels)
+        draws = self._draw_view(batch)
+        n_g = len(g.trainable_variables)
+
+        def loss_fn(weights, g_nt, d_nt):
+            g_w, d_w = weights[:n_g], weights[n_g:]
+            fake, g_nt = g.stateless_call(g_w, g_nt, self._g_inputs(z, labels), training=True)
+            fake_in = self._d_inputs(self._view(fake, draws), labels)
+            real_logits, d_nt = d.stateless_call(d_w, d_nt, real_in, training=True)
+            fixed_fake = ops.stop_gradient(fake_in) if labels is None else [
+                ops.stop_gradient(fake_in[0]), fake_in[1]
+            ]  # fmt: skip
+            fake_logits, new_d_nt = d.stateless_call(d_w, d_nt, fixed_fake, training=True)
+            fixed_d = [ops.stop_gradient(w) for w in d_w]
+            g_logits, _ = d.stateless_call(fixed_d, d_nt, fake_in, training=True)
+            d_per = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            g_per = self.loss_fn.generator_loss(g_logits)
+            loss = self._mean(d_per) + self._mean(g_per)
+            return loss, (d_per, g_per, real_logits, fake_logits, g_nt, new_d_nt)
+
+        weights = _values(g.trainable_variables) + _values(d.trainable_variables)
+        (_, aux), grads = backend.value_and_grad(loss_fn)(
+            weights, _values(g.non_trainable_variables), _values(d.non_trainable_variables)
+        )
+        backend.apply_gradients(self.d_optimizer, grads[n_g:], d.trainable_variables)
+        backend.apply_gradients(self.g_optimizer, grads[:n_g], g.trainable_variables)
+        _assign(g.non_trainable_variables, aux[4])
+        _assign(d.non_trainable_variables, aux[5])
+        d_out = {"d": aux[0], "real": aux[2], "fake": aux[3]}
+        d_out["d_norm"] = _global_norm(grads[n_g:])
+        return d_out, {"g": aux[1], "g_norm": _global_norm(grads[:n_g])}
+
+    # ----------------------------------------------------- after a step --
+    def _update_ema(self) -> None:
+        """θ_ema ← β_t θ_ema + (1 - β_t) θ; BatchNorm statistics copied."""
+        if not self.ema:
+            return
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + t) / (10.0 + t))
+        pairs = zip(
+            self.ema_generator.trainable_variables, self.generator.trainable_variables
+        )
+        for average, weight in pairs:
+            average.assign(decay * average + (1.0 - decay) * weight)
+        pairs = zip(
+            self.ema_generator.non_trainable_variables,
+            self.generator.non_trainable_variables,
+        )
+        for average, weight in pairs:
+            average.assign(weight)
+
+    def _update_ada(self, real_logits) -> None:
+        """ADA's p: up when D is overconfident on reals, down otherwise."""
+        if not self.augment_adaptive:
+            return
+        from ganlab.augment import ada_update, overfitting_signal
+
+        batch = ops.shape(real_logits)[0] * self.pack
+        self.aug_p.assign(
+            ada_update(
+                self.aug_p, overfitting_signal(real_logits), target=self.ada_target,
+                batch_size=batch, interval=1, speed_images=self.ada_speed,
+            )
+        )  # fmt: skip
+
+    def _train_step(self, data):
+        real, labels = self._unpack(data)
+        if self.simultaneous:
+            d_out, g_out = self._simultaneous_step(real, labels)
+        else:
+            for _ in range(self.d_steps):
+                d_out = self._d_step(real, labels)
+            g_out = self._g_step(real, labels)
+        self._update_ema()
+        self._update_ada(d_out["real"])
+        return self._log(d_out, g_out)
+
+    def _log(self, d_out, g_out) -> dict:
+        self.trackers["d_loss"].update_state(d_out["d"])
+        self.trackers["g_loss"].update_state(g_out["g"])
+        self.trackers["d_real"].update_state(ops.sigmoid(d_out["real"]))
+        self.trackers["d_fake"].update_state(ops.sigmoid(d_out["fake"]))
+        self.trackers["d_grad_norm"].update_state(d_out["d_norm"])
+        self.trackers["g_grad_norm"].update_state(g_out["g_norm"])
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        if self.augment_adaptive:
+            logs["aug_p"] = ops.convert_to_tensor(self.aug_p)
+        return logs
+
+
+def _images(real_in, fake_in):
+    """The image parts of D's inputs (dropping [x, y] labels)."""
+    if isinstance(real_in, list):
+        return real_in[0], fake_in[0]
+    return real_in, fake_in
+
+
+def _labels(d_in):
+    return d_in[1] if isinstance(d_in, list) else None
