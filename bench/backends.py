@@ -1,0 +1,105 @@
+"""The same GAN on TensorFlow, JAX and PyTorch: training steps per second.
+
+Each backend runs in its own process (Keras picks its backend at import), one
+after another, on the same machine, in this one run, so the numbers compare
+side by side. Two configurations are timed with ``GAN.fit`` on MNIST:
+
+- ``recipe``: the default recipe's networks (``python -m ganlab train``:
+  self-conditioned on 100 clusters, width 32, BatchNorm in D, Adam 1e-3,
+  EMA 0.999), batch 64, the alternating D-then-G step;
+- ``tutorial``: the TensorFlow DCGAN tutorial's networks (width 64),
+  batch 256, Adam 1e-4, the simultaneous step.
+
+Each process warms up (the first steps compile the step: a ``tf.function``,
+a ``jax.jit``), then times ``--steps`` steps. Also printed per backend:
+``d_loss``/``g_loss`` after the timed steps, to see that the runs agree.
+
+    python bench/backends.py               # a few minutes on 2 cores
+    python bench/backends.py --quick       # seconds: a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def child(config: str, steps: int, warmup: int) -> dict:
+    """Time ``steps`` training steps of ``config`` on this process's backend."""
+    import keras
+    import numpy as np
+
+    import ganlab
+    from ganlab import recipes
+
+    keras.utils.set_random_seed(0)
+    (x, _), _ = ganlab.load_mnist()
+    if config == "recipe":
+        batch, gan = 64, recipes.build_recipe_gan(seed=0)
+        gan.compile(**recipes.recipe_compile_kwargs())
+        y = np.random.default_rng(0).integers(0, gan.num_classes, len(x))
+    else:
+        batch, gan = 256, ganlab.build_dcgan(100, width=64, seed=0)
+        gan.compile(
+            keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4),
+            simultaneous=True,
+        )  # fmt: skip
+        y = None
+    n = batch * (warmup + steps)
+    x, y = x[:n], None if y is None else y[:n]
+    times = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            times.append(time.perf_counter())
+
+    history = gan.fit(
+        x, y, epochs=1, batch_size=batch, callbacks=[Clock()], verbose=0, shuffle=False
+    )
+    logs = {k: float(v[-1]) for k, v in history.history.items()}
+    return {"steps_per_s": steps / (times[-1] - times[warmup - 1]), **logs}
+
+
+def run(backend: str, config: str, steps: int, warmup: int) -> dict:
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, __file__, "--child", config, "--steps", str(steps),
+           "--warmup", str(warmup)]  # fmt: skip
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=60, help="timed steps")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps")
+    parser.add_argument("--quick", action="store_true", help="3 timed steps")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.steps, args.warmup)))
+        return
+    steps, warmup = (3, 2) if args.quick else (args.steps, args.warmup)
+    for config in ("recipe", "tutorial"):
+        print(f"\n{config}: {steps} steps after {warmup} warm-up steps")
+        results = {b: run(b, config, steps, warmup) for b in args.backends.split(",")}
+        base = results.get("tensorflow", {}).get("steps_per_s")
+        for backend, r in results.items():
+            if "error" in r:
+                print(f"  {backend:<10} failed: {r['error']}")
+                continue
+            ratio = f"{r['steps_per_s'] / base:5.2f}x TF" if base else ""
+            print(f"  {backend:<10} {r['steps_per_s']:6.2f} steps/s  {ratio}  "
+                  f"d_loss {r['d_loss']:.3f}  g_loss {r['g_loss']:.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
