@@ -16,6 +16,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 - evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.evaluator`,
   :mod:`ganlab.evaluation`): ``evaluate``, ``format_report``,
   ``QualityMonitor``, ``mode_metrics``;
+- diagnosis (:mod:`ganlab.doctor`): ``GANDoctor``, a callback that names
+  what is going wrong in training and the remedy to try;
 - pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`,
   :mod:`ganlab.latent`): ``GANMonitor``, ``ClassGridMonitor``, grids, GIFs,
   loss curves;
@@ -28,6 +30,7 @@ from ganlab import (
     clusters,
     data,
     datasets,
+    doctor,
     evaluation,
     evaluator,
     latent,
@@ -43,6 +46,7 @@ from ganlab.callbacks import ClassGridMonitor, GANMonitor
 from ganlab.clusters import fit_self_conditioned, pixel_clusters
 from ganlab.data import check_images
 from ganlab.datasets import load_mnist
+from ganlab.doctor import GANDoctor
 from ganlab.evaluation import QualityMonitor, evaluate, format_report
 from ganlab.gan import GAN, build_dcgan
 from ganlab.models import (
@@ -60,6 +64,7 @@ __version__ = "0.2.0"
 __all__ = [
     "GAN",
     "ClassGridMonitor",
+    "GANDoctor",
     "GANMonitor",
     "MinibatchStdDev",
     "QualityMonitor",
@@ -70,6 +75,7 @@ __all__ = [
     "clusters",
     "data",
     "datasets",
+    "doctor",
     "evaluate",
     "evaluation",
     "evaluator",

@@ -1,0 +1,398 @@
+"""GANDoctor: the pure diagnosis on hand-made signals, and the callback driven
+through its hooks with fake logs and a fake model (no training)."""
+
+import math
+import types
+
+import keras
+import numpy as np
+import pytest
+
+from ganlab import doctor
+from ganlab.doctor import (
+    DISCRIMINATOR_WINS,
+    DIVERGED,
+    MODE_COLLAPSE,
+    OSCILLATION,
+    OVERFITTING,
+    GANDoctor,
+    Thresholds,
+    diagnose,
+    trend_signals,
+)
+
+HEALTHY = {
+    "d_loss": 1.3, "g_loss": 0.9, "d_real": 0.7, "d_fake": 0.3,
+    "d_grad_norm": 2.0, "g_grad_norm": 1.5, "g_grad_ratio": 0.8,
+    "grad_growth": 1.2, "loss_oscillation": 0.1, "diversity": 0.95,
+    "spread": 0.4, "class_kl": 0.2, "classes_present": 10.0,
+    "logit_gap": 0.1, "r_t": 0.3,
+}  # fmt: skip
+HEALTHY_STEP = {"d_loss": 1.3, "g_loss": 0.9, "d_real": 0.7, "d_fake": 0.3,
+                "d_grad_norm": 2.0, "g_grad_norm": 1.5}  # fmt: skip
+WINNING_STEP = {"d_loss": 0.05, "g_loss": 4.0, "d_real": 0.99, "d_fake": 0.01,
+                "d_grad_norm": 0.1, "g_grad_norm": 0.05}  # fmt: skip
+
+
+def names(signals, thresholds=None):
+    return [d.name for d in diagnose(signals, thresholds)]
+
+
+# ----------------------------------------------------------- diagnose --
+
+
+def test_healthy_and_unmeasured_signals_are_quiet():
+    assert diagnose(HEALTHY) == []
+    assert diagnose({}) == []
+    assert diagnose({**HEALTHY, "diversity": None, "r_t": None}) == []
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"d_real": 0.99, "d_fake": 0.01}, DISCRIMINATOR_WINS),
+        ({"d_real": 0.8, "d_fake": 0.02, "g_grad_ratio": 0.05}, DISCRIMINATOR_WINS),
+        ({"diversity": 0.15}, MODE_COLLAPSE),
+        ({"spread": 0.001, "diversity": None}, MODE_COLLAPSE),
+        ({"class_kl": 2.2, "classes_present": 1.0}, MODE_COLLAPSE),
+        ({"loss_oscillation": 0.8}, OSCILLATION),
+        ({"grad_growth": 50.0}, OSCILLATION),
+        ({"logit_gap": 2.0, "r_t": 0.9}, OVERFITTING),
+    ],
+)
+def test_each_failure_is_named_alone(change, expected):
+    assert names({**HEALTHY, **change}) == [expected]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"d_loss": math.nan}, {"g_grad_norm": math.inf}, {"images_finite": False}],
+)
+def test_divergence_is_the_only_diagnosis(change):
+    sick = {**HEALTHY, "d_real": 1.0, "d_fake": 0.0, "diversity": 0.0, **change}
+    found = diagnose(sick)
+    assert [d.name for d in found] == [DIVERGED]
+    assert "non-finite" in found[0].evidence
+
+
+def test_several_failures_at_once():
+    sick = {**HEALTHY, "d_real": 0.99, "d_fake": 0.01, "diversity": 0.1}
+    assert names(sick) == [DISCRIMINATOR_WINS, MODE_COLLAPSE]
+
+
+@pytest.mark.parametrize(
+    "at_edge, inside",
+    [
+        ({"d_real": 0.95, "d_fake": 0.05}, {"d_real": 0.95, "d_fake": 0.0501}),
+        ({"d_real": 0.95, "d_fake": 0.05}, {"d_real": 0.9499, "d_fake": 0.05}),
+        ({"d_real": 0.5, "d_fake": 0.05, "g_grad_ratio": 0.1},
+         {"d_real": 0.5, "d_fake": 0.05, "g_grad_ratio": 0.1001}),
+        ({"diversity": 0.5}, {"diversity": 0.5001}),
+        ({"spread": 0.02, "diversity": None}, {"spread": 0.0201, "diversity": None}),
+        ({"class_kl": 1.0}, {"class_kl": 0.9999}),
+        ({"loss_oscillation": 0.5}, {"loss_oscillation": 0.4999}),
+        ({"grad_growth": 10.0}, {"grad_growth": 9.999}),
+        ({"logit_gap": 1.0, "r_t": 0.6}, {"logit_gap": 0.9999, "r_t": 0.6}),
+        ({"logit_gap": 1.0, "r_t": 0.6}, {"logit_gap": 1.0, "r_t": 0.5999}),
+    ],
+)  # fmt: skip
+def test_thresholds_at_their_edges(at_edge, inside):
+    assert len(names({**HEALTHY, **at_edge})) == 1
+    assert names({**HEALTHY, **inside}) == []
+
+
+def test_custom_thresholds_move_the_edge():
+    signals = {**HEALTHY, "diversity": 0.6}
+    assert names(signals) == []
+    assert names(signals, Thresholds(diversity=0.7)) == [MODE_COLLAPSE]
+
+
+def test_a_wasserstein_critic_skips_the_log_odds_rules():
+    sick = {**HEALTHY, "d_real": 1.0, "d_fake": 0.0, "logit_gap": 5.0, "r_t": 1.0}
+    assert names(sick) == [DISCRIMINATOR_WINS, OVERFITTING]
+    assert names({**sick, "critic": True}) == []
+
+
+@pytest.mark.parametrize(
+    "change, remedies",
+    [
+        ({"d_real": 0.99, "d_fake": 0.01}, ['loss="least_squares"',
+         'loss="wasserstein", gradient_penalty=10.0', "instance_noise=0.1",
+         "d_optimizer=", "BCE(label_smoothing=0.1)"]),
+        ({"diversity": 0.1}, ["minibatch_std=True", "compile(pack=2)",
+         "make_discriminator(pack=2)", "unrolled_steps=5"]),
+        ({"grad_growth": 100.0}, ["clipnorm=1.0", "spectral_norm=True", "1e-4"]),
+        ({"d_loss": math.nan}, ["clipnorm=1.0", "spectral_norm=True"]),
+        ({"logit_gap": 3.0, "r_t": 1.0}, ['augment="diffaugment"',
+         'augment="ada"', "dropout"]),
+    ],
+)  # fmt: skip
+def test_messages_explain_and_name_the_ganlab_remedy(change, remedies):
+    (found,) = diagnose({**HEALTHY, **change})
+    text = str(found)
+    assert text.startswith(found.name) and "Why:" in text and "Try:" in text
+    for remedy in remedies:
+        assert remedy in text
+
+
+def test_evidence_quotes_the_numbers():
+    (found,) = diagnose({**HEALTHY, "d_real": 0.991, "d_fake": 0.012})
+    assert "0.991" in found.evidence and "0.012" in found.evidence
+    assert "80%" in found.evidence  # g_grad_ratio 0.8
+
+
+# ------------------------------------------------------- trend signals --
+
+
+def test_trend_signals_from_window_means():
+    windows = [
+        {"d_loss": 1.0, "g_loss": 1.0, "d_grad_norm": 2.0, "g_grad_norm": 4.0},
+        {"d_loss": 3.0, "g_loss": 1.0, "d_grad_norm": 2.0, "g_grad_norm": 2.0},
+        {"d_loss": 1.0, "g_loss": 1.0, "d_grad_norm": 60.0, "g_grad_norm": 1.0},
+    ]
+    out = trend_signals(windows)
+    assert out["g_grad_ratio"] == pytest.approx(1.0 / 4.0)
+    assert out["grad_growth"] == pytest.approx(60.0 / 2.0)  # over the earlier peak
+    # d_loss 1 -> 3 -> 1: |+2| + |-2| moved, 0 net, over 2 changes, level 5/3.
+    assert out["loss_oscillation"] == pytest.approx(4 / 2 / (5 / 3 + 0.1))
+
+
+def test_a_trend_is_not_an_oscillation():
+    steady = [{"d_loss": 1.0 - 0.2 * i, "g_loss": 1.0 + i} for i in range(5)]
+    assert trend_signals(steady)["loss_oscillation"] == pytest.approx(0.0)
+    zigzag = [{"d_loss": 1.0, "g_loss": 1.0 + 3 * (i % 2)} for i in range(5)]
+    assert trend_signals(zigzag)["loss_oscillation"] == pytest.approx(3 / 2.3)
+
+
+def test_trend_signals_need_history():
+    one = trend_signals([{"d_loss": 1.0, "g_grad_norm": 1.0}])
+    assert one == {"g_grad_ratio": None, "grad_growth": None, "loss_oscillation": None}
+    two = trend_signals([{"d_loss": 1.0, "d_grad_norm": 1.0}] * 2)
+    assert two["grad_growth"] is None and two["loss_oscillation"] is None
+    flat = trend_signals([{"d_loss": 1.0, "g_loss": 2.0}] * 4)
+    assert flat["loss_oscillation"] == 0.0
+
+
+# ------------------------------------------------------------ callback --
+
+
+class FakeGAN:
+    """Exposes GAN's ``generate`` and ``discriminate`` contract, nothing else."""
+
+    def __init__(self, shape=(8, 8, 1), identical=False, nan=False, members=None):
+        self.shape, self.identical, self.nan = shape, identical, nan
+        self.members = members  # images D "remembers": logit 3, others -1
+        self.calls = {"generate": 0, "discriminate": 0}
+        self.labels_seen = []
+
+    def generate(self, n, seed=None):
+        self.calls["generate"] += 1
+        rng = np.random.default_rng(seed)
+        images = rng.uniform(-1, 1, (1 if self.identical else n, *self.shape))
+        images = np.broadcast_to(images, (n, *self.shape)).astype(np.float32)
+        return images * np.nan if self.nan else images
+
+    def discriminate(self, images, labels=None):
+        self.calls["discriminate"] += 1
+        self.labels_seen.append(labels)
+        if self.members is None:
+            return np.zeros(len(images), np.float32)
+        known = {m.tobytes() for m in np.float32(self.members) / 127.5 - 1}
+        return np.array([3.0 if x.tobytes() in known else -1.0 for x in images])
+
+
+def drive(cb, steps, steps_per_epoch=10, model=None):
+    """Call the hooks as fit would: logs hold running means since epoch start.
+
+    ``steps`` is a list of per-step dicts; returns the epoch logs."""
+    cb.set_model(model or FakeGAN())
+    cb.on_train_begin()
+    epoch_logs = []
+    for epoch, start in enumerate(range(0, len(steps), steps_per_epoch)):
+        cb.on_epoch_begin(epoch)
+        chunk = steps[start : start + steps_per_epoch]
+        sums = dict.fromkeys(chunk[0], 0.0)
+        for batch, step in enumerate(chunk):
+            logs = {}
+            for key, value in step.items():
+                sums[key] += value
+                logs[key] = sums[key] / (batch + 1)
+            logs["loss"] = logs["d_loss"] + logs["g_loss"]
+            cb.on_train_batch_end(batch, logs)
+        logs = dict(logs)
+        cb.on_epoch_end(epoch, logs)
+        epoch_logs.append(logs)
+    cb.on_train_end()
+    return epoch_logs
+
+
+def test_window_means_are_recovered_across_epochs():
+    steps = [{**HEALTHY_STEP, "d_real": 0.1 * (i // 6)} for i in range(24)]
+    cb = GANDoctor(every=6, warmup=0, verbose=0)
+    drive(cb, steps, steps_per_epoch=10)  # windows straddle the epoch ends
+    assert [h["step"] for h in cb.history] == [6, 12, 18, 24]
+    assert [h["d_real"] for h in cb.history] == pytest.approx([0.0, 0.1, 0.2, 0.3])
+
+
+def test_each_diagnosis_is_printed_once_per_change(capsys):
+    steps = [HEALTHY_STEP] * 30 + [WINNING_STEP] * 60 + [HEALTHY_STEP] * 30
+    cb = GANDoctor(every=10, warmup=0)
+    drive(cb, steps)
+    out = capsys.readouterr().out
+    assert out.count(DISCRIMINATOR_WINS) == 2  # onset, then "no longer detected"
+    assert "GANDoctor, step 40: discriminator wins" in out
+    assert f"step 100: no longer detected: {DISCRIMINATOR_WINS}" in out
+    assert 'loss="least_squares"' in out
+    assert "looks healthy" not in out
+    assert [(s, n) for s, n, _ in cb.diagnoses] == [(40, DISCRIMINATOR_WINS)]
+    assert cb.diagnoses[0][2].startswith(DISCRIMINATOR_WINS)
+
+
+def test_a_healthy_run_prints_one_line_at_the_end(capsys):
+    cb = GANDoctor(every=10, warmup=0, train_images=_real_images())
+    drive(cb, [HEALTHY_STEP] * 50)
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["GANDoctor: looks healthy (5 checks, 50 steps)."]
+    assert cb.diagnoses == [] and all(h["problems"] == 0 for h in cb.history)
+    assert GANDoctor(verbose=0).verbose == 0
+
+
+def test_verbose_zero_prints_nothing(capsys):
+    drive(GANDoctor(every=10, warmup=0, verbose=0), [WINNING_STEP] * 30)
+    assert capsys.readouterr().out == ""
+
+
+def test_signals_are_written_into_the_epoch_logs():
+    cb = GANDoctor(every=5, warmup=0, verbose=0, train_images=_real_images())
+    logs = drive(cb, [HEALTHY_STEP] * 20, steps_per_epoch=10)
+    for epoch_logs, check in zip(logs, (cb.history[1], cb.history[3])):
+        for key in doctor.LOGGED:
+            value = check.get(key)
+            expected = math.nan if value is None else value
+            assert epoch_logs["doctor_" + key] == pytest.approx(expected, nan_ok=True)
+    assert logs[0]["doctor_d_real"] == pytest.approx(0.7)
+    assert 0.5 < logs[0]["doctor_diversity"] < 2  # uniform noise vs noise
+    assert math.isnan(logs[0]["doctor_logit_gap"])  # no held-out images
+    assert logs[0]["doctor_problems"] == 0
+
+
+def test_history_and_tensorboard_see_the_signals_when_the_doctor_comes_first():
+    cb, history = GANDoctor(every=5, warmup=0, verbose=0), keras.callbacks.History()
+    model = FakeGAN()
+    callbacks = keras.callbacks.CallbackList([cb, history], model=model)
+    callbacks.on_train_begin()
+    callbacks.on_epoch_begin(0)
+    for batch in range(5):
+        callbacks.on_train_batch_end(batch, dict(HEALTHY_STEP))
+    callbacks.on_epoch_end(0, dict(HEALTHY_STEP))
+    assert history.history["doctor_d_fake"] == [pytest.approx(0.3)]
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        lambda i: {"g_loss": 0.5 if (i // 10) % 2 else 4.0},  # losses zigzag
+        lambda i: {"d_grad_norm": 80.0},  # D's gradient explodes
+    ],
+)
+def test_swinging_losses_or_exploding_gradients_are_unstable(late):
+    steps = [HEALTHY_STEP] * 30 + [{**HEALTHY_STEP, **late(i)} for i in range(30)]
+    cb = GANDoctor(every=10, warmup=0, verbose=0)
+    drive(cb, steps)
+    assert [n for _, n, _ in cb.diagnoses] == [OSCILLATION]
+
+
+def test_nan_is_diagnosed_at_once_and_only_once(capsys):
+    model = FakeGAN()
+    steps = [HEALTHY_STEP] * 5 + [{**HEALTHY_STEP, "g_loss": math.nan}] * 15
+    cb = GANDoctor(every=100, warmup=1000)
+    logs = drive(cb, steps, model=model)
+    out = capsys.readouterr().out
+    assert out.count(DIVERGED) == 1 and "step 6: diverged" in out
+    assert "g_loss" in out and "TerminateOnNaN" in out
+    assert cb.diagnoses[0][:2] == (6, DIVERGED)
+    assert model.calls["generate"] == 0  # no sampling from a broken model
+    assert logs[1]["doctor_problems"] == 1
+
+
+def test_nan_images_mean_divergence():
+    cb = GANDoctor(every=10, warmup=0, verbose=0)
+    drive(cb, [HEALTHY_STEP] * 10, model=FakeGAN(nan=True))
+    assert [n for _, n, _ in cb.diagnoses] == [DIVERGED]
+
+
+def test_identical_samples_are_mode_collapse():
+    cb = GANDoctor(every=10, warmup=0, verbose=0, train_images=_real_images())
+    drive(cb, [HEALTHY_STEP] * 20, model=FakeGAN(identical=True))
+    assert [n for _, n, _ in cb.diagnoses] == [MODE_COLLAPSE]
+    assert cb.history[-1]["diversity"] == 0.0 and cb.history[-1]["spread"] == 0.0
+    # Without real images the pixel spread still catches it.
+    cb = GANDoctor(every=10, warmup=0, verbose=0)
+    drive(cb, [HEALTHY_STEP] * 10, model=FakeGAN(identical=True))
+    assert [n for _, n, _ in cb.diagnoses] == [MODE_COLLAPSE]
+    assert cb.history[-1].get("diversity") is None
+
+
+def test_varied_samples_are_not_collapse():
+    cb = GANDoctor(every=10, warmup=0, verbose=0, train_images=_real_images())
+    drive(cb, [HEALTHY_STEP] * 10)
+    assert cb.diagnoses == [] and cb.history[-1]["diversity"] > 0.9
+
+
+def test_warmup_holds_all_but_divergence():
+    cb = GANDoctor(every=10, warmup=30, verbose=0)
+    drive(cb, [HEALTHY_STEP] * 40, model=FakeGAN(identical=True))
+    assert cb.diagnoses[0][:2] == (30, MODE_COLLAPSE)
+
+
+def test_memorising_discriminator_is_overfitting():
+    train, heldout = _real_images(seed=1), _real_images(seed=2)
+    model = FakeGAN(members=train)
+    cb = GANDoctor(
+        every=10, warmup=0, verbose=0, train_images=train, heldout_images=heldout,
+        train_labels=np.arange(64) % 10, heldout_labels=np.zeros(64, int),
+    )  # fmt: skip
+    drive(cb, [HEALTHY_STEP] * 10, model=model)
+    assert [n for _, n, _ in cb.diagnoses] == [OVERFITTING]
+    assert cb.history[-1]["logit_gap"] == pytest.approx(4.0)
+    assert cb.history[-1]["r_t"] == pytest.approx(1.0)
+    train_labels, heldout_labels = model.labels_seen
+    assert sorted(train_labels) == sorted(np.arange(64) % 10)
+    assert not heldout_labels.any()
+
+
+def test_n_samples_caps_the_real_images_and_keeps_labels_aligned():
+    images = _real_images(n=40)
+    labels = np.arange(40)
+    cb = GANDoctor(n_samples=8, train_images=images, train_labels=labels)
+    kept, kept_labels = cb.train
+    assert kept.shape == (8, 8, 8, 1)
+    np.testing.assert_allclose(kept, images[kept_labels] / 127.5 - 1.0, atol=1e-6)
+
+
+def test_wasserstein_models_are_read_as_critics():
+    critic = types.SimpleNamespace(loss_fn=types.SimpleNamespace(name="wasserstein"))
+    assert doctor._is_critic(critic)
+    assert not doctor._is_critic(types.SimpleNamespace(loss_fn="bce"))
+    assert not doctor._is_critic(object())
+    cb = GANDoctor(every=10, warmup=0, verbose=0)
+    model = FakeGAN()
+    model.loss_fn = "wasserstein"
+    drive(cb, [WINNING_STEP] * 20, model=model)
+    assert cb.diagnoses == []
+
+
+def test_mnist_shaped_samples_get_class_coverage():
+    cb = GANDoctor(every=10, warmup=0, verbose=0, n_samples=50)
+    drive(cb, [HEALTHY_STEP] * 10, model=FakeGAN(shape=(28, 28, 1), identical=True))
+    assert cb.history[-1]["class_kl"] == pytest.approx(math.log(10), abs=1e-5)
+    assert "digit classes uneven" in cb.diagnoses[0][2]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="every"):
+        GANDoctor(every=0)
+
+
+def _real_images(n=64, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 8, 8, 1), dtype=np.uint8)
