@@ -11,6 +11,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   ``fit_self_conditioned``;
 - losses and penalties (:mod:`ganlab.losses`): BCE, least squares,
   Wasserstein, hinge; gradient penalty, R1; packing;
+- augmentation for D on small data (:mod:`ganlab.augment`): DiffAugment,
+  ADA, through ``GAN.compile(augment=...)``;
 - data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`):
   ``check_images``, ``load_mnist``, 2-D mixtures;
 - evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.evaluator`,
@@ -26,6 +28,7 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 """
 
 from ganlab import (
+    augment,
     callbacks,
     clusters,
     data,
@@ -68,6 +71,7 @@ __all__ = [
     "GANMonitor",
     "MinibatchStdDev",
     "QualityMonitor",
+    "augment",
     "bfloat16_supported",
     "build_dcgan",
     "callbacks",
