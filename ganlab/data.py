@@ -284,9 +284,13 @@ def _arrays(x, y, image_shape, num_classes, batch_size, shuffle, seed):
     if len(image_shape) == 1:
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or len(x) == 0 or not np.all(np.isfinite(x)):
-            raise ValueError(f"Vector data must be finite, shape (N, D); got {x.shape}.")
+            raise ValueError(
+                f"Vector data must be finite, shape (N, D); got {x.shape}."
+            )
         if x.shape[1] != image_shape[0]:
-            raise ValueError(f"Samples have {x.shape[1]} values; expected {image_shape}.")
+            raise ValueError(
+                f"Samples have {x.shape[1]} values; expected {image_shape}."
+            )
     else:
         x = check_images(x, image_shape)
     arrays, counts = x, None
@@ -360,9 +364,7 @@ def _dataset(ds: tf.data.Dataset, image_shape, num_classes, batch_size):
     if not batched:
         ds = ds.batch(batch_size)
     steps, lo, hi = _scan(ds, x_spec.dtype)
-    scale = pixel_scale(
-        lo, hi, integer=x_spec.dtype.is_integer, name="dataset images"
-    )
+    scale = pixel_scale(lo, hi, integer=x_spec.dtype.is_integer, name="dataset images")
     ds = ds.map(
         _converter(scale, channelless, num_classes), num_parallel_calls=AUTOTUNE
     )

@@ -19,6 +19,12 @@ import numpy as np
 from ganlab import augment as augment_lib
 from ganlab import losses as losses_lib
 from ganlab.backend import StepAdapter
+from ganlab.checks import (
+    check_networks,
+    check_options,
+    check_remedies,
+    refuse_float16,
+)
 from ganlab.data import check_images, check_labels, training_data
 from ganlab.models import make_discriminator, make_generator
 from ganlab.step import GameStep
@@ -78,7 +84,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim, self.num_classes = _check_networks(
+        self.latent_dim, self.num_classes = check_networks(
             generator, discriminator, latent_dim
         )
         self.image_shape = tuple(generator.output_shape[1:])
@@ -106,7 +112,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
             if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
                 raise ValueError("label_prior must be probabilities summing to 1.")
         elif prior is not None and prior != "data":
-            raise ValueError(f"label_prior must be None, 'data' or (K,); got {prior!r}.")
+            raise ValueError(
+                f"label_prior must be None, 'data' or (K,); got {prior!r}."
+            )
         if prior is not None and self.num_classes is None:
             raise ValueError("label_prior needs a conditional GAN (networks with y).")
         self._label_prior = prior
@@ -195,11 +203,13 @@ class GAN(StepAdapter, GameStep, keras.Model):
             ValueError: for options that do not fit together or the model,
                 or the mixed_float16 policy.
         """
-        _check_options(d_steps, simultaneous, gradient_penalty + r1 + r2 + unrolled_steps)
-        _check_remedies(gradient_penalty, r1, r2, instance_noise, instance_noise_steps,
+        check_options(
+            d_steps, simultaneous, gradient_penalty + r1 + r2 + unrolled_steps
+        )
+        check_remedies(gradient_penalty, r1, r2, instance_noise, instance_noise_steps,
                         unrolled_steps, ema)  # fmt: skip
         self._check_pack(int(pack))
-        _refuse_float16(self.generator)
+        refuse_float16(self.generator)
         super().compile(optimizer=None, loss=None, **kwargs)
         self.d_optimizer = _get_optimizer(d_optimizer)
         self.g_optimizer = _get_optimizer(g_optimizer)
@@ -463,111 +473,6 @@ class GAN(StepAdapter, GameStep, keras.Model):
             inputs = [x, check_labels(labels, self.num_classes, n=len(x))]
         out = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)
         return np.asarray(out, "float32").reshape(len(x), -1).mean(axis=1)
-
-
-# ------------------------------------------------------------------ checks --
-def _check_networks(generator, discriminator, latent_dim):
-    """(latent_dim, num_classes or None), or a ValueError that says the fix."""
-    for net, what in ((generator, "generator"), (discriminator, "discriminator")):
-        if not isinstance(net, keras.Model) or not net.built:
-            raise ValueError(
-                f"The {what} must be a built keras.Model (e.g. from "
-                f"ganlab.make_{what}()); got {type(net).__name__}."
-            )
-    g_in, d_in = generator.input_shape, discriminator.input_shape
-    conditional = isinstance(g_in, list)
-    if conditional != isinstance(d_in, list):
-        raise ValueError(
-            "Either both networks take labels (a generator on [z, y], a "
-            "discriminator on [x, y]) or neither does; build both with the same "
-            "num_classes."
-        )
-    z_shape = g_in[0] if conditional else g_in
-    if len(z_shape) != 2:
-        raise ValueError(
-            f"The generator must take noise of shape (batch, latent_dim); its input "
-            f"shape is {g_in}."
-        )
-    if latent_dim is not None and latent_dim != z_shape[-1]:
-        raise ValueError(
-            f"latent_dim={latent_dim} does not match the generator, which takes "
-            f"noise of size {z_shape[-1]}. Pass latent_dim={z_shape[-1]} or rebuild "
-            f"the generator with make_generator(latent_dim={latent_dim})."
-        )
-    num_classes = int(g_in[1][-1]) if conditional else None
-    _check_pair(generator.output_shape, d_in[0] if conditional else d_in, num_classes,
-                d_in[1][-1] if conditional else None)  # fmt: skip
-    _check_logit(discriminator)
-    return int(z_shape[-1]), num_classes
-
-
-def _check_pair(g_out, d_in, num_classes, d_label_dim) -> None:
-    packs = d_in[-1] // g_out[-1] if d_in[-1] and g_out[-1] else 1
-    # A packing discriminator (PacGAN) takes m samples concatenated on the
-    # last axis: (..., m·C). GAN.compile(pack=m) checks m.
-    if tuple(g_out[1:-1]) != tuple(d_in[1:-1]) or d_in[-1] != packs * g_out[-1]:
-        raise ValueError(
-            f"The generator produces images of shape {tuple(g_out[1:])} but the "
-            f"discriminator expects {tuple(d_in[1:])}. Build both with the same "
-            "image_shape."
-        )
-    if num_classes is not None and d_label_dim != packs * num_classes:
-        raise ValueError(
-            f"The generator takes {num_classes} classes but the discriminator's "
-            f"label input has {d_label_dim} values. Build both with the same "
-            "num_classes."
-        )
-
-
-def _check_logit(discriminator) -> None:
-    out = discriminator.output_shape
-    if tuple(out[1:]) not in ((1,), ()):
-        raise ValueError(
-            "The discriminator must end in one logit per image, shape (batch, 1); "
-            f"its output shape is {out}."
-        )
-    last = discriminator.layers[-1]
-    activation = getattr(last, "activation", None)
-    if getattr(activation, "__name__", "") == "sigmoid":
-        raise ValueError(
-            f"The discriminator ends in a sigmoid (layer {last.name!r}), but "
-            "ganlab's losses take logits and apply the sigmoid themselves: D(x) "
-            "would be squeezed into (0.5, 0.73) and learn almost nothing. Remove "
-            "the activation (Dense(1) with no activation)."
-        )
-
-
-def _check_options(d_steps, simultaneous, extras) -> None:
-    if int(d_steps) != d_steps or int(d_steps) < 1:
-        raise ValueError(f"d_steps must be a positive integer, got {d_steps}.")
-    if simultaneous and (int(d_steps) != 1 or extras):
-        raise ValueError(
-            "simultaneous=True updates D once per step, without penalties or "
-            "unrolling: use d_steps=1, or the default alternating update."
-        )
-
-
-def _check_remedies(gp, r1, r2, noise, noise_steps, unrolled, ema) -> None:
-    if min(gp, r1, r2, noise, unrolled) < 0:
-        raise ValueError(
-            "gradient_penalty, r1, r2, instance_noise and unrolled_steps must be "
-            ">= 0."
-        )
-    if int(noise_steps) < 1:
-        raise ValueError(f"instance_noise_steps must be >= 1, got {noise_steps}.")
-    if not 0.0 <= float(ema) < 1.0:
-        raise ValueError(f"ema must be in [0, 1) (e.g. 0.999), got {ema}.")
-
-
-def _refuse_float16(generator) -> None:
-    policies = {keras.config.dtype_policy().name, generator.dtype_policy.name}
-    if "mixed_float16" in policies:
-        raise ValueError(
-            "ganlab does not train in float16: without loss scaling the gradients "
-            "underflow. Use bfloat16, which needs none: "
-            "keras.mixed_precision.set_global_policy('mixed_bfloat16') or "
-            "ganlab.set_precision('bfloat16'), then rebuild the networks."
-        )
 
 
 def _get_optimizer(identifier):

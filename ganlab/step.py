@@ -141,7 +141,10 @@ class GameStep:
         fake = self.generator(self._g_inputs(z, labels), training=True)
         real_in = self._view(real, self._draw_view(batch))
         fake_in = self._view(ops.stop_gradient(fake), self._draw_view(batch))
-        real_in, fake_in = self._d_inputs(real_in, labels), self._d_inputs(fake_in, labels)
+        real_in, fake_in = (
+            self._d_inputs(real_in, labels),
+            self._d_inputs(fake_in, labels),
+        )
         eps = None
         if self.gradient_penalty:
             x = real_in if labels is None else real_in[0]
@@ -149,11 +152,17 @@ class GameStep:
             eps = keras.random.uniform(shape, seed=self.seed_generator)
 
         def loss_fn(weights, non_trainable):
-            real_logits, nt = d.stateless_call(weights, non_trainable, real_in, training=True)
+            real_logits, nt = d.stateless_call(
+                weights, non_trainable, real_in, training=True
+            )
             fake_logits, nt = d.stateless_call(weights, nt, fake_in, training=True)
             per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
             per_example += self._penalties(
-                weights, non_trainable, *_images(real_in, fake_in), _labels(real_in), eps
+                weights,
+                non_trainable,
+                *_images(real_in, fake_in),
+                _labels(real_in),
+                eps,
             )
             return self._mean(per_example), (per_example, real_logits, fake_logits, nt)
 
@@ -162,7 +171,12 @@ class GameStep:
         )
         backend.apply_gradients(self.d_optimizer, grads, d.trainable_variables)
         _assign(d.non_trainable_variables, aux[3])
-        return {"d": aux[0], "real": aux[1], "fake": aux[2], "d_norm": _global_norm(grads)}
+        return {
+            "d": aux[0],
+            "real": aux[1],
+            "fake": aux[2],
+            "d_norm": _global_norm(grads),
+        }
 
     # --------------------------------------------------------------- G ----
     def _g_step(self, real, labels):
@@ -170,7 +184,10 @@ class GameStep:
         batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
         draws = self._draw_view(batch)
-        d_weights, d_nt = _values(d.trainable_variables), _values(d.non_trainable_variables)
+        d_weights, d_nt = (
+            _values(d.trainable_variables),
+            _values(d.non_trainable_variables),
+        )
         real_in = None
         if self.unrolled_steps:
             real_in = self._d_inputs(self._view(real, self._draw_view(batch)), labels)
@@ -234,13 +251,17 @@ class GameStep:
 
         def loss_fn(weights, g_nt, d_nt):
             g_w, d_w = weights[:n_g], weights[n_g:]
-            fake, g_nt = g.stateless_call(g_w, g_nt, self._g_inputs(z, labels), training=True)
+            fake, g_nt = g.stateless_call(
+                g_w, g_nt, self._g_inputs(z, labels), training=True
+            )
             fake_in = self._d_inputs(self._view(fake, draws), labels)
             real_logits, d_nt = d.stateless_call(d_w, d_nt, real_in, training=True)
             fixed_fake = ops.stop_gradient(fake_in) if labels is None else [
                 ops.stop_gradient(fake_in[0]), fake_in[1]
             ]  # fmt: skip
-            fake_logits, new_d_nt = d.stateless_call(d_w, d_nt, fixed_fake, training=True)
+            fake_logits, new_d_nt = d.stateless_call(
+                d_w, d_nt, fixed_fake, training=True
+            )
             fixed_d = [ops.stop_gradient(w) for w in d_w]
             g_logits, _ = d.stateless_call(fixed_d, d_nt, fake_in, training=True)
             d_per = self.loss_fn.discriminator_loss(real_logits, fake_logits)
@@ -250,7 +271,9 @@ class GameStep:
 
         weights = _values(g.trainable_variables) + _values(d.trainable_variables)
         (_, aux), grads = backend.value_and_grad(loss_fn)(
-            weights, _values(g.non_trainable_variables), _values(d.non_trainable_variables)
+            weights,
+            _values(g.non_trainable_variables),
+            _values(d.non_trainable_variables),
         )
         backend.apply_gradients(self.d_optimizer, grads[n_g:], d.trainable_variables)
         backend.apply_gradients(self.g_optimizer, grads[:n_g], g.trainable_variables)

@@ -59,7 +59,9 @@ class StepAdapter:
             self.optimizer.variables,
             self.metrics_variables,
         )
-        mapping = [pair for vs, values in zip(groups, state) for pair in zip(vs, values)]
+        mapping = [
+            pair for vs, values in zip(groups, state) for pair in zip(vs, values)
+        ]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = self._train_step(data)
         new_state = tuple([scope.get_current_value(v) for v in vs] for vs in groups)
