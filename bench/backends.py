@@ -41,8 +41,11 @@ def child(config: str, steps: int, warmup: int) -> dict:
     keras.utils.set_random_seed(0)
     (x, _), _ = ganlab.load_mnist()
     if config == "recipe":
-        batch, gan = 64, recipes.build_recipe_gan(seed=0)
-        gan.compile(**recipes.recipe_compile_kwargs())
+        batch = recipes.RECIPE["batch_size"]
+        gan = recipes.build_recipe_gan(
+            num_classes=recipes.RECIPE["clusters"], self_conditioned=True, seed=0
+        )
+        recipes.compile_recipe(gan)
         y = np.random.default_rng(0).integers(0, gan.num_classes, len(x))
     else:
         batch, gan = 256, ganlab.build_dcgan(100, width=64, seed=0)

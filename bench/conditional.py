@@ -45,7 +45,7 @@ def evaluate(cgan, per_class: int, seed: int) -> dict:
     report = {"per_class": {}}
     hits = 0
     for k in range(cgan.num_classes):
-        fake = cgan.generate(np.full(per_class, k), seed=seed + k)
+        fake = cgan.generate(per_class, labels=np.full(per_class, k), seed=seed + k)
         feats, probs = classifier_outputs(fake)
         acc = float(np.mean(probs.argmax(1) == k))
         hits += int(np.sum(probs.argmax(1) == k))
@@ -84,7 +84,7 @@ def print_report(report: dict) -> None:
 
 def write_pictures(cgan, folder: Path, seed: int) -> None:
     """class_grid.png (one row per digit) and interpolation_4_to_9.gif."""
-    from ganlab.conditional import save_class_grid, save_interpolation_gif
+    from ganlab.plotting import save_class_grid, save_interpolation_gif
 
     save_class_grid(cgan, folder / "class_grid.png", n_per_class=10, seed=seed)
     gif = folder / "interpolation_4_to_9.gif"
@@ -123,6 +123,11 @@ def main() -> None:
         seconds = time.perf_counter() - start
         model_path = str(Path(args.out) / "model.keras")
     cgan = keras.models.load_model(model_path)
+    if cgan.num_classes is None or cgan.label_prior is not None:
+        raise SystemExit(
+            f"{model_path} is not a conditional model (train --conditional): it "
+            "has no digit labels to ask for."
+        )
     report = evaluate(cgan, args.per_class, args.seed)
     report["train_seconds"] = seconds
     report["model"] = model_path

@@ -13,6 +13,12 @@ Prints FD, IS, precision, recall and the confident share of ``--n`` samples
 - **standing statistics** (also BigGAN): the EMA generator's BatchNorm moving
   statistics recomputed from its own activations, over ``--batches`` batches
   of 256 noise vectors, instead of the live generator's copied ones.
+
+Conditional and self-conditioned models (the default recipe's) work too: every
+row uses the same labels, drawn once by the model's ``sample_labels`` (a
+self-conditioned model draws its clusters as often as the data has them), and
+the standing statistics run the generator on (noise, labels) drawn the same
+way.
 """
 
 from __future__ import annotations
@@ -23,13 +29,19 @@ import keras
 import numpy as np
 
 import ganlab
+from ganlab.data import check_labels
 
 PSIS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
-def score(gan: ganlab.GAN, z: np.ndarray, x_test: np.ndarray, tag: str) -> dict:
-    """Evaluate the samples for noise ``z``; print one row."""
-    r = ganlab.evaluate(gan.generate_from(z), x_test, n=len(z))
+def labels_for(gan: ganlab.GAN, n: int, seed: int):
+    """Labels (n,) as the model draws them with ``seed``; None without any."""
+    return None if gan.num_classes is None else gan.sample_labels(n, seed=seed)
+
+
+def score(gan, z: np.ndarray, labels, x_test: np.ndarray, tag: str) -> dict:
+    """Evaluate the samples for noise ``z`` and ``labels``; print one row."""
+    r = ganlab.evaluate(gan.generate_from(z, labels=labels), x_test, n=len(z))
     print(
         f"{tag:<34} FD {r['fid']:6.2f}  IS {r['is_mean']:5.2f}  "
         f"precision {r['precision']:.2f}  recall {r['recall']:.2f}  "
@@ -48,12 +60,18 @@ def standing_statistics(gan: ganlab.GAN, batches: int, seed: int = 1) -> None:
         for layer in sampler.layers
         if isinstance(layer, keras.layers.BatchNormalization)
     ]
+    if not norms:
+        raise ValueError("The sampler has no BatchNormalization layer to update.")
     rng = np.random.default_rng(seed)
     for k in range(batches):
         for layer in norms:
             layer.momentum = k / (k + 1)
         noise = rng.standard_normal((256, gan.latent_dim)).astype("float32")
-        sampler(noise, training=True)
+        inputs = noise
+        if gan.num_classes is not None:
+            labels = labels_for(gan, 256, seed=seed * 100_003 + k)
+            inputs = [noise, check_labels(labels, gan.num_classes)]
+        sampler(inputs, training=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,10 +85,11 @@ def main(argv: list[str] | None = None) -> None:
     _, (x_test, _) = ganlab.load_mnist()
     z = np.random.default_rng(0).standard_normal((args.n, gan.latent_dim))
     z = z.astype("float32")
+    labels = labels_for(gan, args.n, seed=0)
     for psi in PSIS:
-        score(gan, z * psi, x_test, f"truncation psi = {psi}")
+        score(gan, z * psi, labels, x_test, f"truncation psi = {psi}")
     standing_statistics(gan, args.batches)
-    score(gan, z, x_test, f"standing statistics ({args.batches} x 256)")
+    score(gan, z, labels, x_test, f"standing statistics ({args.batches} x 256)")
 
 
 if __name__ == "__main__":

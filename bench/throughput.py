@@ -31,6 +31,7 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 import ganlab  # noqa: E402
+from ganlab.data import check_images, shuffled_batches  # noqa: E402
 
 NOISE_DIM = 100
 
@@ -188,7 +189,8 @@ def pipeline_profile(
 ) -> None:
     """Show that ganlab's input pipeline is never what a step waits for.
 
-    1. ``ganlab.make_dataset`` on uint8 MNIST (what ``fit(x_uint8)`` builds),
+    1. ``shuffled_batches`` of uint8 MNIST checked into [-1, 1] (what
+       ``fit(x_uint8)`` builds, as ``make_dataset`` did before ganlab 0.2),
        consumed with no training: its images/s and its first-batch latency
        (the shuffle buffer's fill, once per epoch).
     2. ``GAN.fit`` (default alternating step) on that pipeline vs on one
@@ -197,8 +199,8 @@ def pipeline_profile(
        ``stall_images`` images (all 60,000 when None).
     """
     (x, _), _ = ganlab.load_mnist()
-    ds = ganlab.make_dataset(x, batch_size, seed=0)
-    print(f"\ninput pipeline: ganlab.make_dataset(uint8 MNIST, batch {batch_size})")
+    ds = shuffled_batches(check_images(x), batch_size, seed=0)
+    print(f"\ninput pipeline: shuffled_batches(uint8 MNIST, batch {batch_size})")
     for epoch in range(2):
         start = time.perf_counter()
         it = iter(ds)
@@ -214,7 +216,7 @@ def pipeline_profile(
     fixed = tf.data.Dataset.from_tensors(one_batch).repeat()
     runs = interleaved(
         {
-            "GAN.fit on make_dataset(uint8 MNIST)": lambda: time_fit(
+            "GAN.fit on shuffled_batches(uint8 MNIST)": lambda: time_fit(
                 ds.repeat(), batch_size, steps
             ),
             "GAN.fit on one in-memory batch": lambda: time_fit(

@@ -14,11 +14,12 @@ The clock counts training only: it stops while the samples are scored, every
 time on separate cores, see bench/README.md):
 
 - ``ganlab``: ``fit`` with the recipe given by the flags. The defaults are
-  ``python -m ganlab train``'s recipe: a ``SelfConditionedGAN`` on 100 k-means
-  clusters of the pixels (no labels), the clustering charged to the clock;
-  ``--clusters 0`` trains the plain DCGAN instead. With ``--conditional``, a
-  ``ConditionalGAN`` (``train --conditional``'s networks) is trained with the
-  same flags on (image, label) pairs and scored on every digit equally often;
+  ``python -m ganlab train``'s recipe (:mod:`ganlab.recipes`): a GAN
+  self-conditioned on 100 k-means clusters of the pixels (no labels), the
+  clustering charged to the clock; ``--clusters 0`` trains the plain DCGAN
+  instead. With ``--conditional``, ``train --conditional``'s networks are
+  trained with the same flags on (image, label) pairs and scored on every
+  digit equally often;
 - ``tutorial``: the TensorFlow DCGAN tutorial's loop, networks and settings
   (Adam(1e-4) for both, batch 256; see bench/throughput.py).
 
@@ -43,16 +44,17 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's ganlab, throughp
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from keras import ops  # noqa: E402
 
 import ganlab  # noqa: E402
 from ganlab import metrics  # noqa: E402
-from ganlab.cli import RECIPE, recipe_dropout  # noqa: E402
-from ganlab.conditional import ConditionalGAN, build_conditional_dcgan  # noqa: E402
 from ganlab.evaluator import classifier_outputs  # noqa: E402
-from ganlab.self_conditioned import (  # noqa: E402
-    build_self_conditioned_dcgan,
-    pixel_clusters,
+from ganlab.recipes import (  # noqa: E402
+    DIGITS,
+    RECIPE,
+    build_recipe_gan,
+    cluster_purity,
+    compile_recipe,
+    training_labels,
 )
 
 FD_TARGET, IS_TARGET, CLASSES_TARGET = 10.0, 9.0, 10
@@ -124,245 +126,38 @@ class _EvalCallback(keras.callbacks.Callback):
 
 
 def samples(gan: ganlab.GAN, n: int) -> np.ndarray:
-    """n scored samples, noise seed 0. A conditional GAN draws every digit
-    n / 10 times; a self-conditioned one draws its clusters as often as the
-    data has them."""
-    if isinstance(gan, ConditionalGAN):
-        return gan.generate(gan.sample_labels(n, seed=0), seed=0)
+    """n scored samples, noise seed 0, labels as ``generate`` draws them: a
+    conditional GAN draws every digit n / 10 times; a self-conditioned one
+    draws its clusters as often as the data has them."""
     return gan.generate(n, seed=0)
 
 
-class SearchGAN(ganlab.GAN):
-    """``ganlab.GAN`` with the options tried in the recipe search.
-
-    Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN
-    Performance by Throwing Away Bad Samples", https://arxiv.org/abs/2002.06224):
-    G's loss is taken over only the k fakes D rates most real, since the worst
-    rated samples' gradients pull G towards the middle of the data. Here
-    k = B max(ν, 1 - (1 - ν) t / T) after t generator steps: every sample at
-    first, ν B after T steps (the paper decays k by γ = 0.99 per epoch, too
-    slowly for a few epochs). ``top_k = 1`` is off.
-
-    A mixture latent with K separated modes: z = ε + a e_c, ε ~ N(0, I),
-    c uniform in {0, ..., K-1}, e_c the c-th unit vector, a = ``mode_scale``.
-    A generator continuous in z maps a connected latent onto a connected set,
-    so with a plain Gaussian some samples must fall between digit classes
-    (Khayatkhoei et al. 2018, "Disconnected Manifold Learning for Generative
-    Adversarial Networks", https://arxiv.org/abs/1806.00880); separated modes
-    let it leave those gaps empty. ``latent_modes = 0`` is off.
-
-    InfoGAN on those modes (Chen et al. 2016, "InfoGAN: Interpretable
-    Representation Learning by Information Maximizing Generative Adversarial
-    Nets", https://arxiv.org/abs/1606.03657): a head Q on D's features
-    predicts the mode c of each fake, and both players add
-    λ E[-log Q(c | G(z))] to their losses, a lower bound on the mutual
-    information I(c; G(z)) up to the constant H(c). G must make c readable
-    from the image, so each mode becomes one distinct kind of digit.
-    :meth:`enable_info` turns it on (λ > 0; it needs the modes).
-    """
-
-    top_k, top_k_steps = 1.0, 1000
-    latent_modes, mode_scale = 0, 4.0
-    info_weight = 0.0
-
-    def enable_info(
-        self, weight: float, optimizer: keras.optimizers.Optimizer, hidden: int = 128
-    ) -> None:
-        """Add Q: D's features → Dense(hidden) → LeakyReLU → K mode logits.
-
-        Q's head learns with its own ``optimizer`` (D's is built for D's
-        weights only); D's layers under it learn Q's loss with D's optimizer.
-        """
-        if not self.latent_modes:
-            raise ValueError("InfoGAN predicts the latent mode: set latent_modes.")
-        d = self.discriminator
-        self.info_weight = float(weight)
-        self.d_body = keras.Model(d.inputs, d.get_layer("logit").input)
-        self.q_head = keras.Sequential(
-            [
-                keras.Input(self.d_body.output.shape[1:]),
-                keras.layers.Dense(hidden),
-                keras.layers.LeakyReLU(0.2),
-                keras.layers.Dense(self.latent_modes, dtype="float32"),
-            ],
-            name="q_head",
-        )
-        self.q_optimizer = optimizer
-
-    def _mode_offsets(self, c):
-        return self.mode_scale * ops.one_hot(c, self.latent_dim)
-
-    def latent_and_mode(self, batch_size):
-        """z (batch, latent_dim) and its mode c (batch,) int32, or None."""
-        z = super().sample_latent(batch_size)
-        if not self.latent_modes:
-            return z, None
-        c = tf.random.stateless_uniform(
-            (batch_size,),
-            seed=self.seed_generator.next(),
-            maxval=self.latent_modes,
-            dtype="int32",
-        )
-        return z + self._mode_offsets(c), c
-
-    def sample_latent(self, batch_size):
-        return self.latent_and_mode(batch_size)[0]
-
-    def _d_and_q(self, images):
-        """D's logits (batch, 1) and Q's mode logits (batch, K), one pass."""
-        features = self.d_body(images, training=True)
-        logits = self.discriminator.get_layer("logit")(features)
-        return logits, self.q_head(features, training=True)
-
-    def _info_loss(self, c, mode_logits):
-        """Per-example λ · cross-entropy of Q's guess of c."""
-        return self.info_weight * keras.losses.sparse_categorical_crossentropy(
-            c, mode_logits, from_logits=True
-        )
-
-    def _d_step(self, real):
-        """``GAN._d_step``, plus Q's loss on the fakes when InfoGAN is on."""
-        if not self.info_weight:
-            return super()._d_step(real)
-        z, c = self.latent_and_mode(ops.shape(real)[0])
-        real, fake = self._d_inputs(real, self.generator(z, training=True))
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits, mode_logits = self._d_and_q(fake)
-            d_per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
-            d_loss = ops.mean(d_per_example + self._info_loss(c, mode_logits))
-        d_weights = self.discriminator.trainable_weights
-        q_weights = self.q_head.trainable_weights
-        grads = tape.gradient(d_loss, d_weights + q_weights)
-        self.d_optimizer.apply_gradients(zip(grads[: len(d_weights)], d_weights))
-        self.q_optimizer.apply_gradients(zip(grads[len(d_weights) :], q_weights))
-        return d_per_example, real_logits, fake_logits
-
-    def generate(self, n: int, seed: int | None = None, batch_size: int = 256):
-        if not self.latent_modes or seed is None:
-            return super().generate(n, seed, batch_size)
-        z = keras.random.normal((n, self.latent_dim), seed=int(seed))
-        c = np.random.default_rng(seed).integers(self.latent_modes, size=n)
-        return self.generate_from(z + self._mode_offsets(c), batch_size)
-
-    def top_k_count(self, batch):
-        """k for the next generator step, an int32 scalar in [ν B, B]."""
-        t = ops.cast(self.g_optimizer.iterations, "float32")
-        share = ops.maximum(self.top_k, 1.0 - (1.0 - self.top_k) * t / self.top_k_steps)
-        return ops.cast(ops.ceil(share * ops.cast(batch, "float32")), "int32")
-
-    def _g_step(self, batch):
-        """``GAN._g_step`` with the search options: InfoGAN's loss added per
-        example, and the mean taken over the top k only."""
-        if self.top_k >= 1 and not self.info_weight:
-            return super()._g_step(batch)
-        z, c = self.latent_and_mode(batch)
-        with tf.GradientTape() as tape:
-            fake = self._fake_input(self.generator(z, training=True))
-            if self.info_weight:
-                fake_logits, mode_logits = self._d_and_q(fake)
-            else:
-                fake_logits = self.discriminator(fake, training=True)
-            per_example = self.loss_fn.generator_loss(fake_logits)
-            loss = per_example
-            if self.info_weight:
-                loss = loss + self._info_loss(c, mode_logits)
-            if self.top_k < 1:
-                k = self.top_k_count(batch)
-                best = tf.math.top_k(ops.reshape(fake_logits, (-1,)), k).indices
-                loss = ops.take(loss, best)
-            g_loss = ops.mean(loss)
-        weights = self.generator.trainable_weights
-        grads = tape.gradient(g_loss, weights)
-        self.g_optimizer.apply_gradients(zip(grads, weights))
-        return per_example
-
-
-def cluster_purity(ids: np.ndarray, labels: np.ndarray) -> float:
-    """Share of images whose label is their cluster's majority label (a
-    check only: the labels never reach training)."""
-    majority = sum(np.bincount(labels[ids == c]).max() for c in np.unique(ids))
-    return float(majority / len(ids))
-
-
-def mode_purity(gan: SearchGAN, per_mode: int = 1000) -> list[tuple[int, float]]:
-    """Per latent mode c: the evaluator's majority digit and its share."""
-    rows = []
-    for c in range(gan.latent_modes):
-        z = keras.random.normal((per_mode, gan.latent_dim), seed=100 + c)
-        images = gan.generate_from(z + gan._mode_offsets(np.full(per_mode, c)))
-        _, probs = classifier_outputs(images)
-        counts = np.bincount(probs.argmax(axis=1), minlength=10)
-        rows.append((int(counts.argmax()), float(counts.max() / per_mode)))
-    return rows
-
-
-def d_ranked_score(gan: ganlab.GAN, scorer: Scorer) -> dict:
-    """Score the n of 2n samples that D rates most real (a rejection check)."""
-    images = gan.generate(2 * scorer.n, seed=1)
-    logits = np.asarray(gan.discriminator.predict(images, batch_size=500, verbose=0))
-    keep = np.argsort(-logits.reshape(-1))[: scorer.n]
-    return scorer(images[keep])
-
-
 def build_gan(args) -> ganlab.GAN:
-    """The compiled GAN that the recipe flags describe."""
+    """The compiled GAN that the recipe flags describe (ganlab.recipes)."""
     if args.precision == "bfloat16":
         keras.config.set_dtype_policy("mixed_bfloat16")
     keras.utils.set_random_seed(args.seed)
-
-    def lr(value: float):
-        if not args.decay_steps:
-            return value
-        return keras.optimizers.schedules.CosineDecay(value, args.decay_steps)
-
-    d_kwargs = dict(
-        kernel_size=args.kernel_size,
-        dropout=recipe_dropout(args.d_batch_norm)
-        if args.dropout is None
-        else args.dropout,
-        batch_norm=args.d_batch_norm,
-    )
+    d_options = {"batch_norm": args.d_batch_norm, "dropout": args.dropout}
     if args.tile_label is not None:
-        d_kwargs["tile_label"] = args.tile_label
-    if args.clusters:  # train's default: self-conditioned, with these flags
-        gan = build_self_conditioned_dcgan(
-            args.latent_dim, args.clusters, width=args.width, seed=args.seed,
-            **d_kwargs,
-        )  # fmt: skip
-    elif args.conditional:  # train --conditional's networks, with these flags
-        gan = build_conditional_dcgan(
-            args.latent_dim, 10, width=args.width, seed=args.seed,
-            projection=True, **d_kwargs,
-        )  # fmt: skip
-    else:
-        generator = ganlab.make_generator(
-            args.latent_dim, width=args.width, kernel_size=args.kernel_size
-        )
-        discriminator = ganlab.make_discriminator(
-            width=args.d_width or args.width, **d_kwargs
-        )
-        search = args.top_k < 1 or args.latent_modes
-        gan = (SearchGAN if search else ganlab.GAN)(
-            generator, discriminator, seed=args.seed
-        )
-        if search:
-            gan.top_k, gan.top_k_steps = args.top_k, args.top_k_steps
-            gan.latent_modes, gan.mode_scale = args.latent_modes, args.mode_scale
-            if args.info_weight:
-                q_optimizer = keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1)
-                gan.enable_info(args.info_weight, q_optimizer)
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(lr(args.d_lr), beta_1=args.beta_1),
-        g_optimizer=keras.optimizers.Adam(lr(args.g_lr), beta_1=args.beta_1),
-        loss=ganlab.losses.BCE(label_smoothing=args.label_smoothing)
-        if args.label_smoothing
-        else args.loss,
-        ema=args.ema,
-        simultaneous=args.simultaneous,
-        jit_compile=True if args.jit_compile else "auto",
+        d_options["tile_label"] = args.tile_label
+    gan = build_recipe_gan(
+        args.latent_dim,
+        num_classes=DIGITS if args.conditional else (args.clusters or None),
+        self_conditioned=bool(args.clusters),
+        width=args.width,
+        d_width=args.d_width,
+        kernel_size=args.kernel_size,
+        seed=args.seed,
+        **d_options,
     )
-    return gan
+    loss = args.loss
+    if args.label_smoothing:
+        loss = ganlab.losses.BCE(label_smoothing=args.label_smoothing)
+    return compile_recipe(
+        gan, d_lr=args.d_lr, g_lr=args.g_lr, beta_1=args.beta_1, ema=args.ema,
+        decay_steps=args.decay_steps, jit_compile=args.jit_compile, loss=loss,
+        simultaneous=args.simultaneous,
+    )  # fmt: skip
 
 
 def run_ganlab(args, clock: Clock) -> None:
@@ -370,10 +165,9 @@ def run_ganlab(args, clock: Clock) -> None:
     (x_train, y_train), _ = ganlab.load_mnist()
     callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
     clock.last = time.perf_counter()
-    labels = y_train if args.conditional else None
-    if args.clusters:  # clustered as fit() would, on the training clock
-        images = ganlab.check_images(x_train, gan.image_shape)
-        labels = pixel_clusters(images, args.clusters, seed=args.seed)
+    # Self-conditioned: clustered as train does, on the training clock.
+    labels = training_labels(gan, x_train, y_train, seed=args.seed)
+    if args.clusters:
         counts = np.bincount(labels, minlength=args.clusters)
         print(
             f"  {args.clusters} pixel clusters, sizes {counts.min()}–{counts.max()}; "
@@ -388,21 +182,6 @@ def run_ganlab(args, clock: Clock) -> None:
         verbose=0,
         callbacks=[callback],
     )
-    if args.latent_modes:
-        purity = mode_purity(gan)
-        cells = "  ".join(
-            f"{c}→{d} ({share:.0%})" for c, (d, share) in enumerate(purity)
-        )
-        print(f"  latent mode → the evaluator's majority digit: {cells}")
-        print(f"  distinct majority digits: {len({d for d, _ in purity})}/10")
-    if args.d_ranked:
-        score = d_ranked_score(gan, clock.scorer)
-        print(
-            f"  the half of {2 * clock.scorer.n} samples D rates most real: "
-            f"FD {score['fd']:6.2f}  IS {score['is']:5.2f}  "
-            f"classes {score['classes']:2d}",
-            flush=True,
-        )
 
 
 def run_tutorial(args, clock: Clock) -> None:
@@ -486,11 +265,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the rows as JSON here")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument(
-        "--d-ranked",
-        action="store_true",
-        help="at the end, also score the half of 2n samples D rates most real",
-    )
     recipe = parser.add_argument_group(
         "the ganlab recipe (defaults: python -m ganlab train's)"
     )
@@ -528,29 +302,6 @@ def main() -> None:
     )
     recipe.add_argument("--simultaneous", action="store_true")
     recipe.add_argument(
-        "--top-k",
-        type=float,
-        default=1.0,
-        help="top-k training: G learns from the share ν of fakes D rates most "
-        "real (1: off)",
-    )
-    recipe.add_argument(
-        "--top-k-steps", type=int, default=1000, help="steps until k reaches ν B"
-    )
-    recipe.add_argument(
-        "--latent-modes",
-        type=int,
-        default=0,
-        help="K separated modes in the latent, z = N(0, I) + a e_c (0: off)",
-    )
-    recipe.add_argument("--mode-scale", type=float, default=4.0, help="a")
-    recipe.add_argument(
-        "--info-weight",
-        type=float,
-        default=0.0,
-        help="InfoGAN: λ of Q's loss on the latent mode (needs --latent-modes; 0: off)",
-    )
-    recipe.add_argument(
         "--conditional",
         action="store_true",
         help="train on (image, label) pairs: train --conditional's networks "
@@ -560,7 +311,7 @@ def main() -> None:
         "--clusters",
         type=int,
         default=RECIPE["clusters"],
-        help="self-conditioning, no labels: a SelfConditionedGAN on K k-means "
+        help="self-conditioning, no labels: a GAN conditioned on K k-means "
         "clusters of the pixels, sampled as often as the data has them "
         "(0: a plain DCGAN)",
     )
@@ -582,31 +333,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.label_smoothing and args.loss != "bce":
         parser.error("--label-smoothing is a BCE option: use it with --loss bce")
-    if args.info_weight and not args.latent_modes:
-        parser.error("--info-weight predicts the latent mode: add --latent-modes K")
-    unused = [
-        flag
-        for flag, on in [
-            ("--latent-modes", args.latent_modes),
-            ("--top-k", args.top_k < 1),
-            ("--d-ranked", args.d_ranked),
-            ("--d-width", args.d_width),
-            ("--kernel-size", args.kernel_size != 5),  # G's stays 5
-        ]
-        if on
-    ]
     if args.conditional:
         args.clusters = 0  # the digit labels replace the clusters
     elif args.tile_label is not None and not args.clusters:
         parser.error("--tile-label is an option of conditional networks")
     if args.clusters == 1 or args.clusters < 0:
         parser.error("--clusters needs K >= 2 (0: off)")
-    if (args.conditional or args.clusters) and unused:
-        parser.error(
-            f"{'--conditional' if args.conditional else '--clusters'} builds "
-            f"conditional networks: drop {unused}"
-            + ("" if args.conditional else ", or add --clusters 0")
-        )
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
         args.clusters = min(args.clusters, 10)  # seconds, not half a minute

@@ -27,6 +27,22 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   ``bfloat16_supported``.
 """
 
+import os as _os
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:  # `python -m ganlab ...`: a quiet command line
+    # TensorFlow 2.21 prints its oneDNN and CUDA-stub notices on import even
+    # with TF_CPP_MIN_LOG_LEVEL=3, so its import runs with stderr closed.
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _stderr, _null = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
+    _os.dup2(_null, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        _os.dup2(_stderr, 2)
+        _os.close(_stderr)
+        _os.close(_null)
+
 from ganlab import (
     augment,
     callbacks,

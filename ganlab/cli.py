@@ -1,9 +1,11 @@
-"""Command line: ``python -m ganlab train|sample ...``.
+"""Command line: ``python -m ganlab train|sample|evaluate ...``.
 
-``train`` trains the default recipe on MNIST (a DCGAN self-conditioned on
-pixel clusters) and writes everything a person wants to look at into one
-folder; an interrupted run started again with the same ``--out`` continues
-from its last finished epoch.
+``train`` trains the default recipe (:mod:`ganlab.recipes`) on MNIST and
+writes everything a person wants to look at into one folder; an interrupted
+run started again with the same ``--out`` continues from its last finished
+epoch. ``sample`` draws a grid from a saved model, ``evaluate`` scores one.
+This module parses the arguments and runs the commands; what is trained is
+decided in :mod:`ganlab.recipes`.
 """
 
 from __future__ import annotations
@@ -16,26 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-# The default recipe: good digits in a few minutes on 2 CPU cores. See the
-# README ("The default recipe") and bench/README.md ("Time to quality") for
-# the search that chose each value.
-RECIPE = {
-    "width": 32,
-    "latent_dim": 100,
-    "batch_size": 64,
-    "lr": 1e-3,
-    "beta_1": 0.5,
-    "d_batch_norm": True,  # BatchNorm in D's later convolutions, no dropout
-    "ema": 0.999,  # samples from the moving average of G's weights
-    "clusters": 100,  # self-conditioned on k-means clusters of the pixels
-    "epochs": 5,
-}
-
-
-def recipe_dropout(d_batch_norm: bool) -> float:
-    """D's dropout rate in the recipe: 0 when D has BatchNorm, else the DCGAN
-    tutorial's 0.3 (bench/README.md's recipe search measured the pairing)."""
-    return 0.0 if d_batch_norm else 0.3
+from ganlab.recipes import RECIPE
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -86,7 +69,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--width",
         type=int,
         default=RECIPE["width"],
-        help="network width (64 gives the seed material's DCGAN; default: a "
+        help="network width (64 gives the TensorFlow tutorial's DCGAN; default: a "
         "faster half-width version)",
     )
     train.add_argument(
@@ -245,89 +228,24 @@ def train(args: argparse.Namespace) -> Path:
     """Train on MNIST and write the outputs; return the saved model's path."""
     import keras
 
-    from ganlab.callbacks import GANMonitor
     from ganlab.datasets import load_mnist
-    from ganlab.gan import build_dcgan
-    from ganlab.plotting import plot_history
     from ganlab.precision import set_precision
 
     out = Path(args.out)
     _check_out_folder(out, args.overwrite)
-    out.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(args.seed)
-    set_precision(args.precision)
     (x_train, y_train), _ = load_mnist(args.data_dir)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     clusters = _clusters(args, len(x_train))
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+    set_precision(args.precision)
+    gan = _recipe_gan(args, clusters)
     print(f"ganlab: training on {len(x_train)} MNIST images for {args.epochs} epochs")
-
-    d_recipe = dict(
-        batch_norm=RECIPE["d_batch_norm"],
-        dropout=recipe_dropout(RECIPE["d_batch_norm"]),
-    )
-    if args.conditional:
-        # The same recipe plus a projection D; bench/README.md ("Conditional
-        # GAN") measured it against the earlier Adam 2e-4, dropout, no-EMA one.
-        from ganlab.conditional import ClassGridMonitor, build_conditional_dcgan
-
-        gan = build_conditional_dcgan(
-            args.latent_dim,
-            10,
-            (28, 28, 1),
-            width=args.width,
-            seed=args.seed,
-            projection=True,
-            **d_recipe,
-        )
-        monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed)
-    elif clusters:
-        from ganlab.self_conditioned import build_self_conditioned_dcgan
-
-        gan = build_self_conditioned_dcgan(
-            args.latent_dim,
-            clusters,
-            (28, 28, 1),
-            width=args.width,
-            seed=args.seed,
-            **d_recipe,
-        )
-        monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
-    else:
-        gan = build_dcgan(
-            args.latent_dim, (28, 28, 1), width=args.width, seed=args.seed, **d_recipe
-        )
-        monitor, y_train = GANMonitor(out, n=64, seed=args.seed), None
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
-        g_optimizer=keras.optimizers.Adam(args.lr, beta_1=RECIPE["beta_1"]),
-        ema=RECIPE["ema"],
-        jit_compile=True if args.jit_compile else "auto",
-    )
-    # The backup comes last: an epoch counts as done only once its grid and
-    # its history row are written, so a kill at any point loses nothing.
-    callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
-        monitor,
-        keras.callbacks.BackupAndRestore(str(out / "backup")),
-    ]
     start = time.perf_counter()
-    gan.fit(
-        x_train,
-        y_train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        callbacks=callbacks,
-    )
+    _fit(gan, x_train, y_train, args, out)
     seconds = time.perf_counter() - start
-
-    history = _read_history(out / "history.csv")
-    (out / "history.json").write_text(json.dumps(history, indent=2))
-    if history:
-        plot_history(history, out / "losses.png")
-    model_path = out / "model.keras"
-    gan.save(model_path)
+    model_path = _write_results(gan, out)
     print(
         f"ganlab: trained in {seconds:.0f} s; wrote {model_path}, progress.gif, "
         f"losses.png and history.json in {out}"
@@ -337,6 +255,56 @@ def train(args: argparse.Namespace) -> Path:
         results = _score(gan, x_test, args.eval_n, args.seed)
         (out / "metrics.json").write_text(json.dumps(results, indent=2))
         print(f"ganlab: wrote {out / 'metrics.json'}")
+    return model_path
+
+
+def _recipe_gan(args: argparse.Namespace, clusters: int):
+    """The recipe's compiled GAN: conditional on the digits, self-conditioned
+    on ``clusters`` groups, or plain."""
+    from ganlab.recipes import DIGITS, build_recipe_gan, compile_recipe
+
+    num_classes = DIGITS if args.conditional else (clusters or None)
+    gan = build_recipe_gan(
+        args.latent_dim, num_classes=num_classes, self_conditioned=bool(clusters),
+        width=args.width, seed=args.seed,
+    )  # fmt: skip
+    return compile_recipe(gan, lr=args.lr, jit_compile=args.jit_compile)
+
+
+def _fit(gan, x_train, y_train, args: argparse.Namespace, out: Path) -> None:
+    """``gan.fit`` with the monitors, the log and the backup that resumes."""
+    import keras
+
+    from ganlab.callbacks import ClassGridMonitor, GANMonitor
+    from ganlab.recipes import training_labels
+
+    labels = training_labels(gan, x_train, y_train, seed=args.seed)
+    if args.conditional:  # one row per digit
+        monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed)
+    else:
+        monitor = GANMonitor(out, n=64, seed=args.seed)
+    # The backup comes last: an epoch counts as done only once its grid and
+    # its history row are written, so a kill at any point loses nothing.
+    callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        monitor,
+        keras.callbacks.BackupAndRestore(str(out / "backup")),
+    ]
+    gan.fit(x_train, labels, epochs=args.epochs, batch_size=args.batch_size,
+            callbacks=callbacks)  # fmt: skip
+
+
+def _write_results(gan, out: Path) -> Path:
+    """history.json, losses.png and model.keras; return the model's path."""
+    from ganlab.plotting import plot_history
+
+    history = _read_history(out / "history.csv")
+    (out / "history.json").write_text(json.dumps(history, indent=2))
+    if history:
+        plot_history(history, out / "losses.png")
+    model_path = out / "model.keras"
+    gan.save(model_path)
     return model_path
 
 
@@ -361,15 +329,15 @@ def _clusters(args: argparse.Namespace, n_images: int) -> int:
 
 
 def _score(gan, real, n: int, seed: int) -> dict:
-    """Every evaluation metric of ``n`` generated digits vs ``real``; prints it."""
-    from ganlab.conditional import ConditionalGAN
+    """Every evaluation metric of ``n`` generated digits vs ``real``; prints it.
+
+    The labels of a conditional or self-conditioned GAN are the ones
+    ``generate`` draws by the model's ``label_prior``.
+    """
     from ganlab.evaluation import evaluate, format_report
 
     n = min(n, len(real))
-    if isinstance(gan, ConditionalGAN):  # its classes as it samples them
-        generated = gan.generate(gan.sample_labels(n, seed), seed=seed)
-    else:
-        generated = gan.generate(n, seed=seed)
+    generated = gan.generate(n, seed=seed)
     results = evaluate(generated, real, n=n, seed=seed)
     print(format_report(results))
     return results
@@ -377,14 +345,9 @@ def _score(gan, real, n: int, seed: int) -> dict:
 
 def evaluate_model(args: argparse.Namespace) -> dict:
     """Score a saved model against the MNIST test set and print the report."""
-    import keras
-
-    import ganlab  # noqa: F401  (registers the GAN classes for loading)
     from ganlab.datasets import load_mnist
 
-    if not os.path.exists(args.model):
-        raise SystemExit(f"error: no model file at {args.model}")
-    gan = keras.models.load_model(args.model)
+    gan = _load(args.model)
     if tuple(gan.image_shape) != (28, 28, 1):
         raise ValueError(
             f"The MNIST evaluator scores 28×28×1 digits; this model makes "
@@ -400,46 +363,60 @@ def evaluate_model(args: argparse.Namespace) -> dict:
 
 def sample(args: argparse.Namespace) -> Path:
     """Draw ``--n`` images from a saved model into a PNG grid."""
-    import keras
-    import numpy as np
-
-    import ganlab  # registers the GAN classes for loading
     from ganlab.plotting import save_image_grid
 
-    if not os.path.exists(args.model):
-        raise SystemExit(f"error: no model file at {args.model}")
-    gan = keras.models.load_model(args.model)
-    ncols = None
-    conditional = isinstance(gan, ganlab.ConditionalGAN) and not isinstance(
-        gan, ganlab.SelfConditionedGAN
-    )
-    if args.label is not None and not conditional:
-        raise ValueError(
-            "--label picks the digit of a conditional model (train "
-            "--conditional); this model was trained without labels. Leave "
-            "--label out."
-        )
-    if conditional:
-        k = gan.num_classes
-        if args.label is not None:
-            labels = np.full(args.n, args.label)
-        elif args.n % k == 0:  # row r holds class r
-            ncols = args.n // k
-            labels = np.repeat(np.arange(k), ncols)
-        else:
-            labels = np.arange(args.n) % k
-        images = gan.generate(labels, seed=args.seed)
-    else:
-        images = gan.generate(args.n, seed=args.seed)
+    gan = _load(args.model)
+    labels, ncols = _sample_labels(gan, args.n, args.label)
+    images = gan.generate(args.n, labels=labels, seed=args.seed)
     save_image_grid(images, args.out, ncols=ncols, scale=args.scale)
     print(f"ganlab: wrote {args.n} samples to {args.out}")
     return Path(args.out)
 
 
+def _load(path: str):
+    """The GAN saved at ``path`` (any ganlab version), or SystemExit."""
+    import keras
+
+    import ganlab  # noqa: F401  (registers the GAN classes for loading)
+
+    if not os.path.exists(path):
+        raise SystemExit(f"error: no model file at {path}")
+    return keras.models.load_model(path)
+
+
+def _sample_labels(gan, n: int, label: int | None):
+    """(labels, grid columns) for ``sample``: ``--label`` for every image, or
+    one row per class when n is a multiple of the classes, else (None, None):
+    ``generate``'s own labels.
+
+    Only a conditional model draws digits on request. A self-conditioned one
+    (``label_prior`` "data" or an array) has clusters for labels, so
+    ``--label`` is refused for it as for a model without labels.
+    """
+    import numpy as np
+
+    conditional = gan.num_classes is not None and gan.label_prior is None
+    if label is not None and not conditional:
+        raise ValueError(
+            "--label picks the digit of a conditional model (train --conditional); "
+            "this model was trained without labels (a self-conditioned model's "
+            "labels are clusters of pixels, not digits). Leave --label out."
+        )
+    if not conditional:
+        return None, None
+    k = gan.num_classes
+    if label is not None:
+        if not 0 <= label < k:
+            raise ValueError(f"--label must be a class in 0..{k - 1}; got {label}.")
+        return np.full(n, label), None
+    if n % k == 0:  # row r holds class r
+        return np.repeat(np.arange(k), n // k), n // k
+    return None, None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m ganlab``."""
     args = _build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     commands = {"train": train, "sample": sample, "evaluate": evaluate_model}
     try:
         commands[args.command](args)

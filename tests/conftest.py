@@ -2,8 +2,12 @@
 
 Tests never download: MNIST comes from $GANLAB_DATA_DIR, which defaults here
 to ../shared/data beside the repository (as in CI).
+
+The model tests that must pass on every Keras backend carry the ``backends``
+marker: ``KERAS_BACKEND=jax python -m pytest -m backends`` (or ``torch``).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -12,18 +16,51 @@ _ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GANLAB_DATA_DIR", str(_ROOT.parent / "shared" / "data"))
 # Absolute, so that subprocesses and notebooks running elsewhere find it too.
 os.environ["GANLAB_DATA_DIR"] = str(Path(os.environ["GANLAB_DATA_DIR"]).resolve())
+LEGACY_DIR = _ROOT / "tests" / "data" / "legacy"
+
+
+def _keras_backend() -> str:
+    """The backend Keras will pick, read before Keras (and TF, JAX) start."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        return json.loads(config.read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError):
+        return "tensorflow"
+
+
+BACKEND = _keras_backend()
+_XDIST = "PYTEST_XDIST_WORKER" in os.environ
 # Under pytest-xdist (`pytest -n 2`, as CI runs) each worker, and every
-# script or notebook kernel it starts, keeps TensorFlow's ops on one thread:
+# script or notebook kernel it starts, keeps the backend's ops on one thread:
 # the tiny test networks gain nothing from two, and two workers each using
-# both cores slow each other down. Set before TensorFlow is imported.
-if "PYTEST_XDIST_WORKER" in os.environ:
+# both cores slow each other down. Set before the backend is imported.
+if _XDIST and BACKEND == "tensorflow":
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+if _XDIST and BACKEND == "jax":
+    os.environ.setdefault(
+        "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    )
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import ganlab  # noqa: E402
+
+if _XDIST and BACKEND == "torch":
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "backends: model tests that must pass on every Keras backend "
+        "(tensorflow, jax, torch); run with KERAS_BACKEND=... pytest -m backends",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -41,14 +78,52 @@ def tiny_images():
     return np.random.default_rng(0).integers(0, 256, (256, 28, 28), dtype=np.uint8)
 
 
-def make_tiny_gan(latent_dim=8, image_shape=(28, 28, 1), seed=1, **compile_kwargs):
-    """A compiled GAN with very narrow networks, for fast tests."""
+@pytest.fixture
+def labels():
+    """Class ids 0..9 for ``tiny_images``."""
+    return np.arange(256) % 10
+
+
+def make_tiny_gan(
+    latent_dim=8,
+    image_shape=(28, 28, 1),
+    seed=1,
+    *,
+    num_classes=None,
+    label_prior=None,
+    width=4,
+    d_kwargs=None,
+    **compile_kwargs,
+):
+    """A compiled GAN with very narrow networks, for fast tests.
+
+    ``num_classes`` makes it conditional; ``label_prior="data"`` with it is
+    the self-conditioned GAN; ``d_kwargs`` go to ``make_discriminator``.
+    """
     keras.utils.set_random_seed(seed)
-    gan = ganlab.build_dcgan(latent_dim, image_shape, width=4, seed=seed)
+    gan = ganlab.build_dcgan(
+        latent_dim,
+        image_shape=image_shape,
+        num_classes=num_classes,
+        label_prior=label_prior,
+        width=width,
+        seed=seed,
+        **(d_kwargs or {}),
+    )
     gan.compile(**compile_kwargs)
     return gan
+
+
+def make_tiny_cgan(seed=1, num_classes=10, **kwargs):
+    """A compiled conditional tiny GAN (10 classes by default)."""
+    return make_tiny_gan(seed=seed, num_classes=num_classes, **kwargs)
 
 
 @pytest.fixture
 def tiny_gan():
     return make_tiny_gan()
+
+
+def weights_of(variables):
+    """NumPy copies of variables' values (any backend)."""
+    return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,123 +51,57 @@ def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
     assert (tmp_path / "r_tutorial.json").exists()
 
 
-def _search_gan(**kwargs):
-    """A tiny ``SearchGAN`` from bench/time_to_quality.py."""
+def test_time_to_quality_recipe_flags_run():
+    out = _run(
+        "time_to_quality.py", "--quick", "--clusters", 0, "--loss", "least_squares",
+        "--d-width", 8, "--kernel-size", 3, "--decay-steps", 10, "--max-steps", 2,
+    )  # fmt: skip
+    assert out.count("step      2  FD") == 1
+    assert '"d_width": 8' in out and '"kernel_size": 3' in out
+    assert "pixel clusters" not in out  # --clusters 0: the plain DCGAN
+
+
+def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
     sys.path.insert(0, str(ROOT / "bench"))
     import time_to_quality
 
-    import ganlab
+    from ganlab import recipes
 
-    return time_to_quality.SearchGAN(
-        ganlab.make_generator(8, width=4), ganlab.make_discriminator(width=4), **kwargs
-    )
-
-
-def test_time_to_quality_top_k_keeps_the_best_share_after_its_ramp():
-    gan = _search_gan()
-    gan.top_k, gan.top_k_steps = 0.5, 1000
-    gan.compile()
-    counts = []
-    for step in (0, 500, 999, 1000, 5000):
-        gan.g_optimizer.iterations.assign(step)
-        counts.append(int(gan.top_k_count(64)))
-    assert counts == [64, 48, 33, 32, 32]  # every sample, then the best half
+    assert time_to_quality.build_recipe_gan is recipes.build_recipe_gan
+    assert time_to_quality.RECIPE is recipes.RECIPE
+    assert not hasattr(time_to_quality, "SearchGAN")
 
 
-def test_time_to_quality_mixture_latent_shifts_one_of_k_coordinates():
-    gan = _search_gan(seed=0)
-    gan.latent_modes, gan.mode_scale = 3, 4.0
-    z = np.asarray(gan.sample_latent(6000))
-    # each z is N(0, I) plus 4 on one of the first 3 coordinates, chosen uniformly
-    np.testing.assert_allclose(z[:, :3].mean(axis=0), 4 / 3, atol=0.15)
-    np.testing.assert_allclose(z[:, 3:].mean(axis=0), 0.0, atol=0.1)
-    assert (z[:, :3].max(axis=1) > 2).mean() > 0.9  # 4 + N(0, 1) > 2: 97.7%
-    np.testing.assert_array_equal(gan.generate(5, seed=1), gan.generate(5, seed=1))
-
-
-def test_time_to_quality_info_loss_is_lambda_times_cross_entropy():
-    import keras
-
-    gan = _search_gan(seed=0)
-    gan.latent_modes = 3
-    gan.enable_info(2.0, keras.optimizers.Adam())
-    logits = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]], "float32")
-    c = np.array([0, 2])
-    log_q = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    expected = -2.0 * log_q[[0, 1], c]  # 2 (0.3490, ln 3)
-    np.testing.assert_allclose(gan._info_loss(c, logits), expected, rtol=1e-5)
-    d_logits, q_logits = gan._d_and_q(np.zeros((4, 28, 28, 1), "float32"))
-    assert d_logits.shape == (4, 1) and q_logits.shape == (4, 3)
-
-
-def test_time_to_quality_infogan_makes_the_latent_mode_readable():
-    import keras
-
-    gan = _search_gan(seed=1)
-    gan.latent_modes = 3
-    gan.enable_info(1.0, keras.optimizers.Adam(1e-2))
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2)
-    )
-
-    def info_loss():  # Q's cross-entropy on fresh fakes; ln 3 = 1.10 is chance
-        z, c = gan.latent_and_mode(256)
-        _, q_logits = gan._d_and_q(gan.generator(z, training=False))
-        return float(np.mean(gan._info_loss(c, q_logits)))
-
-    before = info_loss()
-    real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-    gan.fit(real, batch_size=16, epochs=30, verbose=0)
-    assert abs(before - np.log(3)) < 0.05
-    assert info_loss() < 0.7  # G and Q agree on the mode (measured: 0.23)
-
-
-def test_time_to_quality_info_weight_needs_latent_modes():
-    import keras
-    import pytest
-
-    with pytest.raises(ValueError, match="latent_modes"):
-        _search_gan().enable_info(1.0, keras.optimizers.Adam())
-
-
-def test_time_to_quality_recipe_flags_run(tmp_path):
-    out = _run(
-        "time_to_quality.py", "--quick", "--clusters", 0, "--top-k", 0.5,
-        "--loss", "least_squares", "--latent-modes", 3, "--info-weight", 1,
-        "--d-ranked", "--max-steps", 2,
-    )  # fmt: skip
-    assert out.count("step      2  FD") == 1
-    assert "latent mode → the evaluator's majority digit: 0→" in out
-    assert "distinct majority digits:" in out
-    assert "the half of 1000 samples D rates most real: FD" in out
-
-
-def test_time_to_quality_conditional_runs_and_refuses_unconditional_flags():
+def test_time_to_quality_conditional_runs():
     out = _run("time_to_quality.py", "--quick", "--conditional", "--max-steps", 2)
     assert out.count("step      2  FD") == 1
+    assert '"conditional": true' in out and '"clusters": 0' in out
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--latent-modes", "3"], "unrecognized arguments: --latent-modes 3"),
+        (["--top-k", "0.5"], "unrecognized arguments: --top-k 0.5"),
+        (["--info-weight", "1"], "unrecognized arguments: --info-weight 1"),
+        (["--d-ranked"], "unrecognized arguments: --d-ranked"),
+        (["--clusters", "0", "--tile-label"], "an option of conditional networks"),
+        (["--clusters", "1"], "--clusters needs K >= 2"),
+    ],
+)
+def test_time_to_quality_refuses_what_it_does_not_do(flags, message):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), "--conditional",
-         "--latent-modes", "3", "--kernel-size", "3"],
+        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), *flags],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 2
-    assert "drop ['--latent-modes', '--kernel-size']" in proc.stderr
+    assert message in proc.stderr
 
 
-def test_time_to_quality_clusters_run_and_refuse_the_plain_dcgan_flags():
+def test_time_to_quality_clusters_run():
     out = _run("time_to_quality.py", "--quick", "--clusters", 5, "--max-steps", 2)
     assert "5 pixel clusters, sizes" in out and "label purity" in out
     assert out.count("step      2  FD") == 1
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"),
-         "--latent-modes", "3"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert "--clusters builds conditional networks: drop ['--latent-modes']" in (
-        proc.stderr
-    )
-    assert "add --clusters 0" in proc.stderr
 
 
 def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
@@ -177,19 +112,114 @@ def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 10_000
 
 
-def test_sampling_tricks_prints_truncation_and_standing_statistics(tmp_path):
-    import ganlab
-
-    gan = ganlab.build_dcgan(8, (28, 28, 1), width=4, seed=0)
-    gan.compile(ema=0.9)
-    gan.save(tmp_path / "g.keras")
-    out = _run("sampling_tricks.py", tmp_path / "g.keras", "--n", 300, "--batches", 3)
+def _check_sampling_tricks(path, *, batches=3):
+    out = _run("sampling_tricks.py", path, "--n", 300, "--batches", batches)
     rows = [line for line in out.splitlines() if line.startswith("truncation psi")]
     assert len(rows) == 6 and all(" FD " in r and " IS " in r for r in rows)
-    assert "standing statistics (3 x 256)" in out
+    standing = [line for line in out.splitlines() if line.startswith("standing")]
+    assert len(standing) == 1 and f"standing statistics ({batches} x 256)" in out
+    return rows[0], standing[0]
 
 
-def test_exit_delay_times_both_modes():
-    out = _run("exit_delay.py", "--runs", 1, "--steps", 3)
-    assert "autotuning model  on: exit delays" in out
-    assert "autotuning model off: exit delays" in out
+def _moving_means(gan):
+    import keras
+
+    return [
+        np.array(layer.moving_mean)
+        for layer in gan.sampler.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+
+
+def test_sampling_tricks_on_a_plain_model(tmp_path):
+    import ganlab
+
+    gan = ganlab.build_dcgan(8, width=4, seed=0)
+    gan.compile(ema=0.9)
+    gan.save(tmp_path / "g.keras")
+    plain, standing = _check_sampling_tricks(tmp_path / "g.keras")
+    assert plain.split("FD")[1] != standing.split("FD")[1]  # the trick acted
+
+
+@pytest.mark.parametrize("self_conditioned", [True, False])
+def test_sampling_tricks_on_conditional_models(tmp_path, self_conditioned):
+    """The default recipe's model (self-conditioned) and train --conditional's:
+    the same labels in every row, and standing statistics that act."""
+    import keras
+
+    from ganlab import recipes
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import sampling_tricks
+
+    gan = recipes.build_recipe_gan(
+        8, num_classes=5, self_conditioned=self_conditioned, width=4, seed=0
+    )
+    recipes.compile_recipe(gan, ema=0.9)
+    if self_conditioned:
+        gan.label_prior = [0.1, 0.2, 0.3, 0.2, 0.2]  # as fit sets it
+    gan.save(tmp_path / "c.keras")
+    _check_sampling_tricks(tmp_path / "c.keras")
+
+    loaded = keras.models.load_model(tmp_path / "c.keras")
+    labels = sampling_tricks.labels_for(loaded, 300, seed=0)
+    np.testing.assert_array_equal(labels, loaded.sample_labels(300, seed=0))
+    if not self_conditioned:
+        np.testing.assert_array_equal(labels, np.arange(300) % 5)
+    before = _moving_means(loaded)
+    sampling_tricks.standing_statistics(loaded, 2)
+    after = _moving_means(loaded)
+    assert len(before) == 3 and all(
+        not np.allclose(b, a) for b, a in zip(before, after)
+    )
+
+
+def test_sampling_tricks_refuses_a_sampler_without_batch_norm():
+    import pytest
+
+    import ganlab
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import sampling_tricks
+
+    gan = ganlab.GAN(ganlab.make_mlp_generator(), ganlab.make_mlp_discriminator())
+    with pytest.raises(ValueError, match="no BatchNormalization"):
+        sampling_tricks.standing_statistics(gan, 1)
+
+
+def test_conditional_bench_scores_a_conditional_model(tmp_path):
+    from ganlab import recipes
+
+    gan = recipes.build_recipe_gan(8, num_classes=10, width=4, seed=0)
+    recipes.compile_recipe(gan)
+    gan.save(tmp_path / "c.keras")
+    out = _run(
+        "conditional.py", "--model", tmp_path / "c.keras", "--per-class", 20,
+        "--out", tmp_path,
+    )  # fmt: skip
+    assert out.count("%") >= 20 and "mean over classes" in out
+    assert (tmp_path / "class_grid.png").exists()
+    assert (tmp_path / "interpolation_4_to_9.gif").exists()
+    assert (tmp_path / "conditional_bench.json").exists()
+
+
+def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
+    from ganlab import recipes
+
+    gan = recipes.build_recipe_gan(
+        8, num_classes=10, self_conditioned=True, width=4, seed=0
+    )
+    recipes.compile_recipe(gan)
+    gan.save(tmp_path / "s.keras")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "conditional.py"),
+         "--model", str(tmp_path / "s.keras"), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT)),
+    )  # fmt: skip
+    assert proc.returncode == 1 and "not a conditional model" in proc.stderr
+
+
+def test_mode_collapse_quick_runs():
+    out = _run("mode_collapse.py", "--quick", "--variants", "vanilla", "--data", "ring")
+    assert "| vanilla | ring |" in out

@@ -1,4 +1,5 @@
-"""The command line: train writes every output and resumes; sample draws."""
+"""The command line: train writes every output and resumes; sample draws;
+evaluate scores; none of them prints TensorFlow's start-up log."""
 
 import json
 import os
@@ -7,6 +8,7 @@ import sys
 
 import imageio.v3 as iio
 import keras
+import numpy as np
 import pytest
 
 import ganlab
@@ -31,22 +33,33 @@ def trained(tmp_path, mnist):
 
 def test_train_writes_every_output(trained):
     names = {p.name for p in trained.iterdir()}
-    assert {
+    # Every file README.md's table lists, and nothing else but the folder.
+    assert names == {
         "epoch_001.png",
         "epoch_002.png",
         "progress.gif",
         "losses.png",
         "history.json",
+        "history.csv",
         "model.keras",
-    } <= names
+        "metrics.json",
+    }
     history = json.loads((trained / "history.json").read_text())
     assert len(history["d_loss"]) == 2 and len(history["g_loss"]) == 2
+    assert iio.imread(trained / "epoch_001.png").shape == (2 * (8 * 30 + 2),) * 2
     gan = keras.models.load_model(trained / "model.keras")
     assert gan.generate(3, seed=0).shape == (3, 28, 28, 1)
-    # The default recipe: self-conditioned on 100 clusters of the 256 images.
-    assert isinstance(gan, ganlab.SelfConditionedGAN) and gan.num_clusters == 100
-    assert gan.cluster_prior.sum() == pytest.approx(1.0)
-    assert (gan.cluster_prior > 0).sum() > 50
+    np.testing.assert_array_equal(gan.generate(5, seed=2), gan.generate(5, seed=2))
+    # The default recipe: self-conditioned on 100 clusters of the 256 images,
+    # sampled as often as the data has them; EMA on, D with the projection
+    # term only.
+    assert type(gan) is ganlab.GAN and gan.num_classes == 100
+    assert isinstance(gan.label_prior, np.ndarray)
+    assert gan.label_prior.sum() == pytest.approx(1.0)
+    assert (gan.label_prior > 0).sum() > 50
+    assert gan.ema == 0.999
+    layers = {layer.name for layer in gan.discriminator.layers}
+    assert "projection" in layers and "tile_label" not in layers
     assert not (trained / "backup").exists()  # removed after a finished run
     metrics = json.loads((trained / "metrics.json").read_text())
     assert metrics["n_generated"] == 500
@@ -59,7 +72,35 @@ def test_jit_compile_flag_turns_xla_on_and_is_saved(tmp_path, mnist):
     assert cli.main([*argv, "--clusters", "0"]) == 0
     gan = keras.models.load_model(out / "model.keras")
     assert gan.jit_compile is True
-    assert type(gan) is ganlab.GAN  # --clusters 0: the plain DCGAN
+    assert gan.num_classes is None  # --clusters 0: the plain DCGAN
+    assert gan.label_prior is None
+
+
+def test_conditional_train_draws_the_digit_asked_for(tmp_path, mnist):
+    out = tmp_path / "cond"
+    argv = ["train", "--conditional", "--epochs", "1", "--out", str(out), *TINY]
+    assert cli.main(argv) == 0
+    # One row per digit, 10 columns, scale 2.
+    assert iio.imread(out / "epoch_001.png").shape == (2 * (10 * 30 + 2),) * 2
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.num_classes == 10 and gan.label_prior is None
+    layers = {layer.name for layer in gan.discriminator.layers}
+    assert {"projection", "tile_label"} <= layers
+
+    grid = tmp_path / "rows.png"
+    argv = ["sample", str(out / "model.keras"), "--n", "20", "--scale", "1"]
+    assert cli.main([*argv, "--out", str(grid), "--seed", "0"]) == 0
+    assert iio.imread(grid).shape == (10 * 30 + 2, 2 * 30 + 2)  # a row per digit
+    threes = tmp_path / "threes.png"
+    argv = ["sample", str(out / "model.keras"), "--n", "4", "--label", "3"]
+    assert cli.main([*argv, "--out", str(threes), "--seed", "0"]) == 0
+    expected = gan.generate(4, labels=np.full(4, 3), seed=0)
+    assert not np.allclose(expected, gan.generate(4, labels=np.full(4, 5), seed=0))
+    written = iio.imread(threes)
+    np.testing.assert_array_equal(
+        written, ganlab.plotting.image_grid(expected).repeat(2, 0).repeat(2, 1)[..., 0]
+    )
+    assert cli.main([*argv[:-1], "10", "--out", str(tmp_path / "x.png")]) == 2
 
 
 @pytest.mark.parametrize(
@@ -87,7 +128,7 @@ def test_evaluate_prints_the_report(trained, tmp_path, capsys):
 
 
 def test_evaluate_rejects_non_mnist_models(tmp_path):
-    gan = ganlab.build_dcgan(8, (32, 32, 3), width=4)
+    gan = ganlab.build_dcgan(8, image_shape=(32, 32, 3), width=4)
     gan.compile()
     gan.save(tmp_path / "rgb.keras")
     assert cli.main(["evaluate", str(tmp_path / "rgb.keras")]) == 2
@@ -162,13 +203,28 @@ def test_sample_refuses_a_digit_label_for_a_model_without_labels(
 ):
     argv = ["sample", str(trained / "model.keras"), "--label", "3"]
     assert cli.main([*argv, "--out", str(tmp_path / "g.png")]) == 2
-    assert "trained without labels" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "trained without labels" in err and "clusters of pixels" in err
     assert not (tmp_path / "g.png").exists()
 
 
 def test_sample_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no model file"):
         cli.main(["sample", str(tmp_path / "nope.keras")])
+
+
+def test_help_prints_no_tensorflow_start_up_log():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "ABSL"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ganlab", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert proc.stdout.startswith("usage: python -m ganlab")
+    assert "oneDNN" not in proc.stderr and "cuda" not in proc.stderr.lower()
+    assert proc.stderr == ""
 
 
 def test_help_explains_every_flag():
