@@ -267,6 +267,8 @@ def training_data(
             raise ValueError(
                 "Pass either a dataset of (images, labels) or arrays x and y."
             )
+        if len(image_shape) == 1:  # vector (toy) data: batches pass as they are
+            return TrainingData(x, None, None)
         return _dataset(x, image_shape, num_classes, batch_size)
     if isinstance(x, keras.utils.PyDataset):
         return TrainingData(_CheckedPyDataset(x, image_shape, num_classes), None, None)
