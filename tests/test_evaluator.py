@@ -39,6 +39,12 @@ def test_uint8_and_float_inputs_give_the_same_features(mnist):
     )
 
 
+def test_to_model_range_scales_float_pixels_like_uint8():
+    # The one pixel rule of ganlab.data: floats above 1 are [0, 255] pixels.
+    x = np.array([[[0.0, 127.5, 255.0]]], np.float32)
+    np.testing.assert_allclose(evaluator.to_model_range(x).ravel(), [-1.0, 0.0, 1.0])
+
+
 def test_to_model_range_converts_uint8_and_adds_channel():
     x = np.array([[[0, 255]]], np.uint8)
     out = evaluator.to_model_range(x)
@@ -49,7 +55,8 @@ def test_to_model_range_converts_uint8_and_adds_channel():
 @pytest.mark.parametrize(
     "images, match",
     [
-        (np.full((2, 28, 28), 200.0), r"\[-1, 1\]"),
+        (np.full((2, 28, 28), 300.0), r"\[-1, 1\]"),
+        (np.full((2, 28, 28), -3.0), r"\[-1, 1\]"),
         (np.full((2, 28, 28), np.nan), "NaN"),
         (np.zeros((28, 28)), "shape"),
         (np.zeros((2, 32, 32, 3)), "inception"),
