@@ -107,6 +107,12 @@ def fit_self_conditioned(gan, images, **fit_kwargs):
             "Self-conditioning needs a conditional GAN: build it with "
             "num_classes=K (the number of clusters)."
         )
+    if not isinstance(images, (np.ndarray, list, tuple)):
+        raise ValueError(
+            "fit_self_conditioned clusters one NumPy array of images; got a "
+            f"{type(images).__name__}. Load the dataset into an array first (e.g. "
+            "ganlab.image_folders.load_image_folder)."
+        )
     x = check_images(images, gan.image_shape)
     if len(x) < gan.num_classes:
         raise ValueError(

@@ -111,6 +111,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
                 )
             if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
                 raise ValueError("label_prior must be probabilities summing to 1.")
+            # Exactly 1 in float64: Generator.choice allows only ~1e-8 (a
+            # float32 prior from label counts is further off).
+            prior = prior / prior.sum()
         elif prior is not None and prior != "data":
             raise ValueError(
                 f"label_prior must be None, 'data' or (K,); got {prior!r}."
@@ -276,8 +279,8 @@ class GAN(StepAdapter, GameStep, keras.Model):
             "ada_speed": self.ada_speed,
         }
         return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": _serialize_optimizer(self.d_optimizer),
+            "g_optimizer": _serialize_optimizer(self.g_optimizer),
             **options,
             **self._gan_compile_kwargs,
         }
@@ -410,9 +413,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
             labels: for a conditional GAN, ids (n,) or one-hot rows (n, K) (a
                 mix of two classes interpolates between them); None draws
                 them with :meth:`sample_labels`. Must be None otherwise.
-            seed: an int gives the same images every time (and after
-                save/load); None draws fresh noise from the model's seed
-                generator.
+            seed: an int gives the same images every time, after save/load
+                and on every backend (the noise comes from NumPy's generator);
+                None draws fresh noise from the model's seed generator.
             batch_size: images per generator call.
 
         Returns:
@@ -433,8 +436,8 @@ class GAN(StepAdapter, GameStep, keras.Model):
             labels = self.sample_labels(n, seed=seed)
         if seed is None:
             z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        else:
-            z = keras.random.normal((n, self.latent_dim), seed=int(seed))
+        else:  # NumPy's generator: the same images on every backend
+            z = np.random.default_rng(int(seed)).standard_normal((n, self.latent_dim))
         return self.generate_from(z, labels=labels, batch_size=batch_size)
 
     def generate_from(self, z, *, labels=None, batch_size: int = 256) -> np.ndarray:
@@ -473,6 +476,16 @@ class GAN(StepAdapter, GameStep, keras.Model):
             inputs = [x, check_labels(labels, self.num_classes, n=len(x))]
         out = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)
         return np.asarray(out, "float32").reshape(len(x), -1).mean(axis=1)
+
+
+def _serialize_optimizer(optimizer) -> dict:
+    """The optimizer's config, loadable on every backend: PyTorch's Adam is
+    a class of ``keras.src.backend.torch``, whose import on another backend
+    fails (or crashes TensorFlow); name the public class instead."""
+    config = keras.saving.serialize_keras_object(optimizer)
+    if str(config.get("module", "")).startswith("keras.src.backend."):
+        config["module"] = "keras.optimizers"
+    return config
 
 
 def _get_optimizer(identifier):

@@ -4,7 +4,7 @@ What it is (README.md, "The default recipe"): the training digits are first
 clustered into **100 groups by their pixels** (k-means on the 50 leading
 principal components; no labels), and a GAN is trained **conditioned on the
 group**, a self-conditioned GAN (Liu et al. 2020, "Diverse Image Generation
-via Self-Conditioned GANs"). Its networks are the TensorFlow DCGAN tutorial's networks at
+via Self-Conditioned GANs"). Its networks are the TensorFlow tutorial's DCGAN at
 **half width** (width 32: a 7×7×128 seed grid, then transposed convolutions
 with 64 and 32 filters; a discriminator with 32 and 64 filters), with the
 group's one-hot code appended to z and, in D, a projection term; **batch

@@ -1,13 +1,29 @@
 """Input checking and dataset building: what users pass, and clear errors."""
 
+import warnings
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import make_tiny_gan
 
 import ganlab
-from ganlab.data import check_images, make_dataset, prepare_tf_dataset
+from ganlab.data import check_images, pixel_scale, training_data
 
 SHAPE = (28, 28, 1)
+
+
+def prepare_tf_dataset(ds, image_shape, batch_size=128):
+    """The batches ``fit`` would train on (one epoch of them)."""
+    prepared = training_data(ds, image_shape=image_shape, batch_size=batch_size)
+    data = prepared.data
+    return data.take(prepared.steps_per_epoch) if prepared.steps_per_epoch else data
+
+
+def make_dataset(x, batch_size=128, seed=None):
+    prepared = training_data(x, image_shape=SHAPE, batch_size=batch_size, seed=seed)
+    return prepared.data.take(prepared.steps_per_epoch)
 
 
 def test_uint8_without_channel_axis_is_scaled_and_expanded():
@@ -23,6 +39,13 @@ def test_float_in_range_passes_through():
     np.testing.assert_array_equal(check_images(x, SHAPE), x)
 
 
+def test_float_pixels_0_255_are_scaled_like_uint8():
+    x = np.array([[[0.0, 255.0], [127.0, 128.0]]], np.float32)
+    np.testing.assert_allclose(
+        check_images(x), check_images(x.astype(np.uint8)), atol=1e-6
+    )
+
+
 def test_float_in_unit_interval_warns():
     with pytest.warns(UserWarning, match=r"\[0, 1\]"):
         check_images(np.full((1, 28, 28), 0.5, np.float32))
@@ -31,7 +54,8 @@ def test_float_in_unit_interval_warns():
 @pytest.mark.parametrize(
     "images, message",
     [
-        (np.full((2, 28, 28), 255.0, np.float32), r"must lie in \[-1, 1\]"),
+        (np.full((2, 28, 28), 300.0, np.float32), r"must lie in \[-1, 1\]"),
+        (np.full((2, 28, 28), -3.0, np.float32), r"must lie in \[-1, 1\]"),
         (np.full((2, 28, 28), np.nan, np.float32), "NaN or inf"),
         (np.full((2, 28, 28), np.inf, np.float32), "NaN or inf"),
         (np.zeros((0, 28, 28), np.uint8), "empty"),
@@ -129,7 +153,7 @@ def test_image_dataset_from_directory_colour_images(tmp_path):
     b = next(iter(prepare_tf_dataset(ds, (32, 32, 3)))).numpy()
     assert b.shape == (4, 32, 32, 3)
     assert b.min() >= -1 and b.max() <= 1 and b.max() > 0.5
-    gan = ganlab.build_dcgan(8, (32, 32, 3), width=4, seed=0)
+    gan = ganlab.build_dcgan(8, image_shape=(32, 32, 3), width=4, seed=0)
     gan.compile()
     history = gan.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
@@ -158,11 +182,115 @@ def test_in_memory_pipeline_runs_without_the_autotune_thread():
     # That thread held up the end of the process for up to 49 s after a fit
     # that stopped mid-pass (see ganlab.data._NO_AUTOTUNE_MODEL); what fit
     # builds from arrays, with repeat(), must keep it off.
-    from ganlab.gan import repeat_epochs
+    prepared = training_data(
+        np.zeros((8, 28, 28), "uint8"), image_shape=SHAPE, batch_size=4
+    )
+    assert prepared.steps_per_epoch == 2
+    assert prepared.data.options().autotune.enabled is False
+    assert next(iter(prepared.data)).shape == (4, 28, 28, 1)
+    assert prepared.label_counts is None
 
-    ds = make_dataset(np.zeros((8, 28, 28), "uint8"), batch_size=4)
-    kwargs = {}
-    repeated = repeat_epochs(ds, kwargs)
-    assert kwargs["steps_per_epoch"] == 2
-    assert repeated.options().autotune.enabled is False
-    assert next(iter(repeated)).shape == (4, 28, 28, 1)
+
+def test_pixel_scale_is_one_rule_for_the_whole_data_set():
+    assert pixel_scale(0, 255, integer=True) is True
+    assert pixel_scale(0.0, 255.0, integer=False) is True
+    assert pixel_scale(-1.0, 1.0, integer=False) is False
+    with pytest.warns(UserWarning, match=r"\[0, 1\]"):
+        assert pixel_scale(0.0, 1.0, integer=False) is False
+    with pytest.raises(ValueError, match=r"\[0, 255\]"):
+        pixel_scale(-1, 3, integer=True)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        pixel_scale(-3.0, 1.0, integer=False)
+
+
+def test_training_data_counts_labels():
+    x = np.zeros((12, 28, 28), "uint8")
+    prepared = training_data(
+        x, np.arange(12) % 3, image_shape=SHAPE, num_classes=3, batch_size=4
+    )
+    np.testing.assert_array_equal(prepared.label_counts, [4, 4, 4])
+    images, one_hot = next(iter(prepared.data))
+    assert images.shape == (4, 28, 28, 1) and one_hot.shape == (4, 3)
+
+
+# ------------------------------------------- issue 17 item 4: the inputs --
+def test_tf_dataset_of_float_unit_images_warns_like_the_array():
+    x = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype("float32")
+    with pytest.warns(UserWarning, match=r"lie in \[0, 1\]") as from_array:
+        check_images(x, SHAPE)
+    gan = make_tiny_gan()
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(16)
+    with pytest.warns(UserWarning, match=r"lie in \[0, 1\]") as from_dataset:
+        gan.fit(ds, epochs=1, verbose=0)
+    array_message = str(from_array[0].message)
+    assert "2 * x - 1" in array_message
+    assert any("2 * x - 1" in str(w.message) for w in from_dataset)
+
+
+def test_dataset_of_unknown_length_finishes_its_epochs():
+    x = np.random.default_rng(0).integers(0, 256, (48, 28, 28), dtype=np.uint8)
+    ds = tf.data.Dataset.from_tensor_slices(x).filter(lambda image: True).batch(16)
+    assert int(ds.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    ends = []
+    counter = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: ends.append(epoch)
+    )
+    gan = make_tiny_gan()
+    history = gan.fit(ds, epochs=2, verbose=0, callbacks=[counter])
+    assert ends == [0, 1]
+    assert len(history.history["d_loss"]) == 2
+    assert int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)) == 2 * 3
+
+
+def test_channelless_grayscale_batches_for_a_colour_gan_say_what_they_are():
+    gan = ganlab.build_dcgan(8, image_shape=(96, 96, 3), width=4)
+    gan.compile()
+    ds = tf.data.Dataset.from_tensor_slices(np.zeros((32, 96, 96), "uint8")).batch(16)
+    with pytest.raises(ValueError, match="without a channel axis") as error:
+        gan.fit(ds, epochs=1, verbose=0)
+    message = str(error.value)
+    assert "(B, H, W) batches" in message and "grayscale_to_rgb" in message
+    # The batch axis is not taken for an image's height.
+    assert "(16, 96, 96) per image" not in message
+    assert "image_shape=(16, 96, 96)" not in message
+    assert "image_shape=(96, 96, 1)" in message
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, x, batch_size):
+        super().__init__()
+        self.x, self.batch_size = x, batch_size
+
+    def __len__(self):
+        return len(self.x) // self.batch_size
+
+    def __getitem__(self, index):
+        return self.x[index * self.batch_size : (index + 1) * self.batch_size]
+
+
+def test_a_py_dataset_trains():
+    x = np.random.default_rng(0).integers(0, 256, (48, 28, 28), dtype=np.uint8)
+    gan = make_tiny_gan()
+    history = gan.fit(_Batches(x, 16), epochs=2, verbose=0)
+    assert len(history.history["d_loss"]) == 2
+    assert int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)) == 2 * 3
+    bad = _Batches(x.astype("float32"), 16)  # [0, 255] floats, batch by batch
+    with pytest.raises(ValueError, match="yield uint8 pixels"):
+        gan.fit(bad, epochs=1, verbose=0)
+
+
+def test_dark_first_batch_of_float_pixels_is_scaled_by_the_whole_dataset():
+    # The first batch holds only 0s and 1s: alone it would pass for [0, 1]
+    # images. The whole data set reaches 255, so every batch is scaled.
+    x = np.zeros((32, 28, 28, 1), "float32")
+    x[:16] = np.random.default_rng(0).integers(0, 2, (16, 28, 28, 1))
+    x[16:] = 255.0
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "[0, 1]" warning either
+        batches = list(prepare_tf_dataset(ds, SHAPE))
+    np.testing.assert_allclose(batches[0].numpy(), x[:16] / 127.5 - 1, atol=1e-6)
+    np.testing.assert_allclose(batches[1].numpy(), 1.0)
+    gan = make_tiny_gan()
+    history = gan.fit(ds, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])

@@ -10,6 +10,14 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+# tf.distribute is TensorFlow's; JAX's data parallelism is in test_backends.
+pytestmark = pytest.mark.skipif(
+    __import__("keras").backend.backend() != "tensorflow",
+    reason="MirroredStrategy needs the TensorFlow backend",
+)
+
 SCRIPT = textwrap.dedent(
     """
     import json, os, sys
@@ -45,6 +53,9 @@ SCRIPT = textwrap.dedent(
     gan1 = build()
     initial = [w.numpy() for w in gan1.discriminator.weights]
     h1 = gan1.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    g_diff = max(
+        float(np.abs(w1.numpy() - w2.numpy()).max())
+        for w1, w2 in zip(gan1.generator.weights, gan2.generator.weights))
     z = mirrored.run(gan2.sample_latent, args=(3,))
     a, b = [t.numpy() for t in mirrored.experimental_local_results(z)]
     print(json.dumps({
@@ -55,6 +66,7 @@ SCRIPT = textwrap.dedent(
         "d_weights_moved": max(
             float(np.abs(w.numpy() - w0).max())
             for w, w0 in zip(gan1.discriminator.weights, initial)),
+        "g_weights_max_diff": g_diff,
         "d_loss": [h1["d_loss"][0], h2["d_loss"][0]],
         "d_real": [h1["d_real"][0], h2["d_real"][0]],
         "replica_noise_differs": bool(not np.allclose(a, b)),
@@ -65,7 +77,7 @@ SCRIPT = textwrap.dedent(
 
 def _run_on_two_devices(script: str) -> dict:
     """Run ``script`` in a fresh Python (two logical CPUs); its last line as JSON."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
     proc = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -85,6 +97,7 @@ def test_mirrored_strategy_matches_single_device():
     # replicas (a per-replica mean summed across replicas would double it).
     assert result["d_weights_moved"] > 1e-3
     assert result["d_weights_max_diff"] < 1e-5
+    assert result["g_weights_max_diff"] < 1e-5
     assert abs(result["d_loss"][0] - result["d_loss"][1]) < 1e-5
     assert abs(result["d_real"][0] - result["d_real"][1]) < 1e-5
     assert result["replica_noise_differs"]
@@ -102,7 +115,7 @@ EMA_SCRIPT = textwrap.dedent(
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with mirrored.scope():
         keras.utils.set_random_seed(0)
-        gan = ganlab.build_dcgan(4, (8, 8, 1), width=4, seed=0)
+        gan = ganlab.build_dcgan(4, image_shape=(8, 8, 1), width=4, seed=0)
         gan.compile(ema=0.9)
     start = [w.numpy() for w in gan.generator.trainable_variables]
     x = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")

@@ -6,7 +6,9 @@ import math
 import keras
 import numpy as np
 import pytest
+from conftest import make_tiny_gan
 
+import ganlab
 from ganlab.evaluation import LOGGED_KEYS, QualityMonitor, evaluate, format_report
 
 SMALL = {"kid_subsets": 10, "kid_subset_size": 200}
@@ -113,9 +115,6 @@ def test_evaluate_rejects_bad_arguments(mnist):
 
 
 def test_evaluate_a_real_ganlab_gan(mnist):
-    ganlab = pytest.importorskip("ganlab")
-    if not hasattr(ganlab, "build_dcgan"):
-        pytest.skip("ganlab.build_dcgan is not available")
     _, (x_test, _) = mnist
     gan = ganlab.build_dcgan(latent_dim=8, width=4, seed=0)
     r = evaluate(gan, x_test, n=200, **SMALL)
@@ -198,3 +197,58 @@ def test_quality_monitor_during_a_real_gan_fit(mnist, tiny_gan, tiny_images):
     )
     assert len(monitor.records) == 1
     assert history.history["q_fid"] == [pytest.approx(monitor.records[0]["fid"])]
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize("kind", ["plain", "conditional", "self_conditioned"])
+def test_every_kind_of_gan_works_with_the_tools(kind, mnist, tmp_path):
+    """GANMonitor, QualityMonitor, evaluate and the sampling contract on an
+    unconditional, a conditional and a self-conditioned (label_prior="data")
+    GAN: none of them may need to know which it is."""
+    (x_train, y_train), (x_test, _) = mnist
+    x, y = x_train[:64], y_train[:64]
+    options = {
+        "plain": {},
+        "conditional": {"num_classes": 10},
+        "self_conditioned": {
+            "num_classes": 4,
+            "label_prior": "data",
+            "d_kwargs": {"projection": True, "tile_label": False},
+        },
+    }[kind]
+    gan = make_tiny_gan(**options)
+    if kind == "conditional":
+        labels = y
+    elif kind == "self_conditioned":
+        labels = ganlab.pixel_clusters(x, 4, seed=0)
+    else:
+        labels = None
+    images_dir = tmp_path / "grids"
+    monitor = ganlab.GANMonitor(images_dir, n=4, scale=1)
+    quality = QualityMonitor(x_test, every=1, n=100, prefix="q_", **SMALL)
+    history = gan.fit(
+        x, labels, epochs=1, batch_size=32, verbose=0, callbacks=[monitor, quality]
+    )
+    assert (images_dir / "epoch_001.png").exists()
+    assert (images_dir / "progress.gif").exists()
+    assert math.isfinite(history.history["q_fid"][0])
+    if kind == "self_conditioned":
+        counts = np.bincount(labels, minlength=4)
+        np.testing.assert_allclose(gan.label_prior, counts / counts.sum())
+    r = evaluate(gan, x_test, n=100, seed=0, **SMALL)
+    assert r["n_generated"] == 100 and math.isfinite(r["fid"])
+    # The sampling contract.
+    a = gan.generate(6, seed=1)
+    assert a.shape == (6, 28, 28, 1) and a.dtype == np.float32
+    assert np.all(np.abs(a) <= 1)
+    np.testing.assert_array_equal(a, gan.generate(6, seed=1))
+    z = keras.random.normal((6, 8), seed=1)
+    inputs = z
+    if gan.num_classes:
+        drawn = gan.sample_labels(6, seed=1)
+        np.testing.assert_array_equal(a, gan.generate_from(z, labels=drawn))
+        np.testing.assert_array_equal(a, gan.generate(6, labels=drawn, seed=1))
+        inputs = [z, np.eye(gan.num_classes, dtype="float32")[drawn]]
+    else:
+        np.testing.assert_array_equal(a, gan.generate_from(z))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(gan(inputs)), a, atol=1e-5)

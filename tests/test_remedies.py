@@ -8,11 +8,18 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from conftest import make_tiny_cgan
 
 import ganlab
 from ganlab import losses, models, toy
-from ganlab.gan import GAN, gradient_penalty, pack_samples
+from ganlab.backend import value_and_grad
+from ganlab.gan import GAN
+from ganlab.losses import gradient_penalty, pack_samples, r1_penalty
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,33 +30,34 @@ def test_gradient_penalty_of_a_linear_critic():
         [keras.Input((2,)), keras.layers.Dense(1, use_bias=False)]
     )
     critic.set_weights([np.array([[3.0], [4.0]], np.float32)])
-    points = tf.constant(np.random.default_rng(0).normal(size=(6, 2)), tf.float32)
-    np.testing.assert_allclose(
-        gradient_penalty(critic, points).numpy(), 16.0, rtol=1e-5
+    points = keras.ops.convert_to_tensor(
+        np.random.default_rng(0).normal(size=(6, 2)).astype("float32")
     )
+    np.testing.assert_allclose(_np(gradient_penalty(critic, points)), 16.0, rtol=1e-5)
+    # R1: ‖w‖² = 25.
+    np.testing.assert_allclose(_np(r1_penalty(critic, points)), 25.0, rtol=1e-5)
     critic.set_weights([np.array([[0.6], [0.8]], np.float32)])  # unit norm
-    np.testing.assert_allclose(gradient_penalty(critic, points).numpy(), 0.0, atol=1e-6)
+    np.testing.assert_allclose(_np(gradient_penalty(critic, points)), 0.0, atol=1e-6)
 
 
 def test_pack_samples_concatenates_consecutive_samples():
     x = np.arange(8, dtype=np.float32).reshape(4, 2)
-    np.testing.assert_array_equal(
-        pack_samples(x, 2).numpy(), [[0, 1, 2, 3], [4, 5, 6, 7]]
-    )
+    np.testing.assert_array_equal(_np(pack_samples(x, 2)), [[0, 1, 2, 3], [4, 5, 6, 7]])
     images = np.arange(4, dtype=np.float32)[:, None, None, None] * np.ones((4, 3, 3, 1))
-    packed = pack_samples(images.astype(np.float32), 2).numpy()
+    packed = _np(pack_samples(images.astype(np.float32), 2))
     assert packed.shape == (2, 3, 3, 2)
     np.testing.assert_array_equal(packed[1, 0, 0], [2.0, 3.0])
 
 
 def test_minibatch_std_feature():
     layer = models.MinibatchStdDev()
-    same = layer(np.ones((4, 3), np.float32)).numpy()
+    same = _np(layer(np.ones((4, 3), np.float32)))
     assert same.shape == (4, 4) and np.all(same[:, -1] < 1e-3)
     x = np.array([[0.0, 0.0], [2.0, 2.0]], np.float32)  # std 1 per feature
-    np.testing.assert_allclose(layer(x).numpy()[:, -1], 1.0, rtol=1e-3)
+    np.testing.assert_allclose(_np(layer(x))[:, -1], 1.0, rtol=1e-3)
 
 
+@pytest.mark.backends
 def test_instance_noise_is_annealed_linearly():
     gan = _toy_gan()
     gan.compile(instance_noise=0.2, instance_noise_steps=10)
@@ -93,6 +101,7 @@ TOY_OPTIONS = {
 }
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("option", sorted(TOY_OPTIONS))
 def test_every_option_trains_on_toy_data(option):
     compile_kwargs, d_kwargs = TOY_OPTIONS[option]
@@ -106,6 +115,7 @@ def test_every_option_trains_on_toy_data(option):
     assert gan.generate(5, seed=0).shape == (5, 2)
 
 
+@pytest.mark.backends
 def test_unrolled_with_zero_learning_rate_is_the_plain_generator_step():
     data = toy.toy_data("ring", n=16, seed=0)[0]
     weights = []
@@ -169,6 +179,58 @@ def test_remedies_train_on_mnist_shaped_images_and_round_trip(tiny_images, tmp_p
     np.testing.assert_allclose(
         back.generate(2, seed=1), gan.generate(2, seed=1), atol=1e-5
     )
+
+
+def _augment_available(name):
+    try:
+        from ganlab import augment
+
+        augment.get(name)
+    except Exception as error:  # ganlab/augment.py is being finished elsewhere
+        pytest.skip(f"augment={name!r} is not available yet: {error!r}")
+
+
+LABEL_REMEDIES = {
+    "gradient_penalty": ({"loss": "wasserstein", "gradient_penalty": 10.0}, {}),
+    "r1": ({"r1": 1.0}, {}),
+    "r2": ({"r2": 1.0}, {}),
+    "instance_noise": ({"instance_noise": 0.1}, {}),
+    "unrolled_steps": ({"unrolled_steps": 1, "unrolled_lr": 0.01}, {}),
+    "pack": ({"pack": 2}, {"pack": 2}),
+    "simultaneous": ({"simultaneous": True}, {}),
+    "ema": ({"ema": 0.9}, {}),
+    "diffaugment": ({"augment": "diffaugment"}, {}),
+    "ada": ({"augment": "ada"}, {}),
+    "hinge_projection": ({"loss": "hinge"}, {"projection": True}),
+}
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize("remedy", sorted(LABEL_REMEDIES))
+def test_every_remedy_works_with_labels(remedy, tiny_images, labels, tmp_path):
+    compile_kwargs, d_kwargs = LABEL_REMEDIES[remedy]
+    if "augment" in compile_kwargs:
+        _augment_available(compile_kwargs["augment"])
+    gan = make_tiny_cgan(d_kwargs=d_kwargs, **compile_kwargs)
+    d_before = [_np(w) for w in gan.discriminator.trainable_variables]
+    g_before = [_np(w) for w in gan.generator.trainable_variables]
+    history = gan.fit(tiny_images[:64], labels[:64], batch_size=32, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert _np(gan.g_optimizer.iterations) == 2
+    for before, variables in (
+        (d_before, gan.discriminator.trainable_variables),
+        (g_before, gan.generator.trainable_variables),
+    ):
+        assert any(not np.allclose(b, _np(w)) for b, w in zip(before, variables))
+    images = gan.generate(4, labels=[0, 1, 2, 3], seed=0)
+    assert images.shape == (4, 28, 28, 1) and np.all(np.abs(images) <= 1)
+    gan.save(tmp_path / "m.keras")
+    back = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(
+        back.generate(4, labels=[0, 1, 2, 3], seed=0), images, atol=1e-6
+    )
+    if remedy == "ada":
+        assert "aug_p" in history.history
 
 
 def test_least_squares_trains_on_mnist_shaped_images(tiny_images):
@@ -241,6 +303,7 @@ def _numpy_unrolled_d(w, b, real, fake, steps, lr):
     return w, b
 
 
+@pytest.mark.backends
 def test_unrolled_logits_match_hand_unrolled_linear_discriminator():
     # A linear D and the LSGAN loss: the unrolled D and G's loss through it
     # can be computed by hand, and G's gradient checked by finite differences,
@@ -258,18 +321,22 @@ def test_unrolled_logits_match_hand_unrolled_linear_discriminator():
     rng = np.random.default_rng(0)
     real, fake = rng.normal(size=(8, 2)), rng.normal(size=(8, 2))
 
-    fake_t = tf.constant(fake, "float32")
-    with tf.GradientTape() as tape:
-        tape.watch(fake_t)
-        logits = gan._unrolled_logits(tf.constant(real, "float32"), fake_t)
-        g_loss = tf.reduce_mean(gan.loss_fn.generator_loss(logits))
-    grad = tape.gradient(g_loss, fake_t).numpy()
+    real_t = keras.ops.convert_to_tensor(real.astype("float32"))
+
+    def g_loss_fn(fake_t):
+        logits = gan._unrolled_logits(real_t, fake_t)
+        return keras.ops.mean(gan.loss_fn.generator_loss(logits)), None
+
+    (g_loss, _), grad = value_and_grad(g_loss_fn)(
+        keras.ops.convert_to_tensor(fake.astype("float32"))
+    )
+    g_loss, grad = float(_np(g_loss)), _np(grad)
 
     def loss(f):  # G's least-squares loss through the unrolled D
         w, b = _numpy_unrolled_d(w0, b0, real, f, steps, lr)
         return np.mean(0.5 * (f @ w + b - 1.0) ** 2)
 
-    np.testing.assert_allclose(float(g_loss), loss(fake), rtol=1e-4)
+    np.testing.assert_allclose(g_loss, loss(fake), rtol=1e-4)
     numeric = np.zeros_like(fake)
     for idx in np.ndindex(*fake.shape):
         step = np.zeros_like(fake)

@@ -42,4 +42,16 @@ class StepAdapter:
         pass
 
     def train_step(self, data):
-        return self._train_step(data)
+        logs = self._train_step(data)
+        if isinstance(tf.distribute.get_strategy(), _MULTI_WORKER):
+            # Keras reduces fit's logs across workers with
+            # strategy.reduce("MEAN", v, axis=0), which fails on scalars
+            # (tensorflow/tensorflow#72388): give each log a batch axis.
+            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+
+_MULTI_WORKER = (
+    tf.distribute.MultiWorkerMirroredStrategy,
+    tf.distribute.experimental.MultiWorkerMirroredStrategy,
+)

@@ -1,5 +1,6 @@
-"""Self-conditioning: pixel clusters, and a conditional GAN on them that a
-user trains and samples like an unconditional one."""
+"""Self-conditioning: pixel clusters, and a conditional GAN on them
+(``label_prior="data"``) that a user trains and samples like an
+unconditional one."""
 
 import keras
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import ganlab
-from ganlab.self_conditioned import pixel_clusters
+from ganlab.clusters import fit_self_conditioned, pixel_clusters
 
 
 def _blobs(n_per: int = 40, seed: int = 0):
@@ -58,38 +59,48 @@ def test_pixel_clusters_errors(images, k, match):
         pixel_clusters(images, k)
 
 
-def _tiny(k: int = 3, seed: int = 1) -> ganlab.SelfConditionedGAN:
-    gan = ganlab.build_self_conditioned_dcgan(
-        latent_dim=8, num_clusters=k, image_shape=(12, 12, 1), width=4, seed=seed
+def _tiny(k: int = 3, seed: int = 1) -> ganlab.GAN:
+    gan = ganlab.build_dcgan(
+        8,
+        num_classes=k,
+        label_prior="data",
+        image_shape=(12, 12, 1),
+        width=4,
+        seed=seed,
+        projection=True,
+        tile_label=False,
     )
     gan.compile()
     return gan
 
 
-def test_fit_clusters_the_images_and_records_how_often_each_occurs(capsys):
+@pytest.mark.backends
+def test_fit_self_conditioned_clusters_and_records_how_often_each_occurs(capsys):
     images, _ = _blobs(n_per=32)
     gan = _tiny()
-    np.testing.assert_allclose(gan.cluster_prior, [1 / 3] * 3)  # before fit
-    history = gan.fit(images, batch_size=32, epochs=1, verbose=2)
+    assert gan.label_prior == "data"  # before fit: balanced draws
+    np.testing.assert_array_equal(gan.sample_labels(6), [0, 1, 2, 0, 1, 2])
+    history = fit_self_conditioned(gan, images, batch_size=32, epochs=1, verbose=2)
     assert "Clustering 96 images into 3 groups" in capsys.readouterr().out
     assert np.isfinite(history.history["d_loss"][0])
     ids = pixel_clusters(images.astype("float32") / 127.5 - 1, 3, seed=1)
-    np.testing.assert_allclose(gan.cluster_prior, np.bincount(ids) / 96)
-    assert gan.num_clusters == 3
+    np.testing.assert_allclose(gan.label_prior, np.bincount(ids) / 96)
+    assert gan.num_classes == 3
 
 
+@pytest.mark.backends
 def test_fit_takes_cluster_ids_of_your_own():
     images, _ = _blobs(n_per=32)
     gan = _tiny()
     ids = np.array([0] * 48 + [2] * 48)
     gan.fit(images, ids, batch_size=32, epochs=1, verbose=0)
-    np.testing.assert_allclose(gan.cluster_prior, [0.5, 0.0, 0.5])
+    np.testing.assert_allclose(gan.label_prior, [0.5, 0.0, 0.5])
     assert set(gan.sample_labels(200, seed=0).tolist()) == {0, 2}
 
 
 def test_generate_draws_clusters_from_the_prior():
     gan = _tiny()
-    gan.set_cluster_prior(np.array([0] * 7 + [1] * 2 + [2] * 1))
+    gan.label_prior = np.array([0.7, 0.2, 0.1])
     drawn = gan.sample_labels(20000, seed=0)
     np.testing.assert_allclose(np.bincount(drawn) / 20000, [0.7, 0.2, 0.1], atol=0.01)
     images = gan.generate(6, seed=4)
@@ -97,19 +108,20 @@ def test_generate_draws_clusters_from_the_prior():
     assert images.min() >= -1 and images.max() <= 1
     np.testing.assert_array_equal(images, gan.generate(6, seed=4))
     assert gan.generate(0).shape == (0, 12, 12, 1)
-    # A sequence names the clusters: cluster 2 twice.
-    named = gan.generate([2, 2], seed=4)
+    # Labels name the clusters: cluster 2 twice.
+    named = gan.generate(2, labels=[2, 2], seed=4)
     assert named.shape == (2, 12, 12, 1)
 
 
+@pytest.mark.backends
 def test_save_and_load_keep_the_prior_and_the_images(tmp_path):
     images, _ = _blobs(n_per=32)
     gan = _tiny()
-    gan.fit(images, batch_size=32, epochs=1, verbose=0)
+    fit_self_conditioned(gan, images, batch_size=32, epochs=1, verbose=0)
     gan.save(tmp_path / "sc.keras")
     loaded = keras.models.load_model(tmp_path / "sc.keras")
-    assert isinstance(loaded, ganlab.SelfConditionedGAN)
-    np.testing.assert_allclose(loaded.cluster_prior, gan.cluster_prior)
+    assert isinstance(loaded, ganlab.GAN)
+    np.testing.assert_allclose(loaded.label_prior, gan.label_prior)
     np.testing.assert_allclose(
         loaded.generate(5, seed=2), gan.generate(5, seed=2), atol=1e-6
     )
@@ -119,14 +131,17 @@ def test_fit_errors_say_what_to_do():
     images, _ = _blobs(n_per=1)
     gan = _tiny(k=4)
     with pytest.raises(ValueError, match="cannot fill 4 clusters"):
-        gan.fit(images, batch_size=2, epochs=1, verbose=0)
+        fit_self_conditioned(gan, images, batch_size=2, epochs=1, verbose=0)
     ds = tf.data.Dataset.from_tensor_slices(images).batch(2)
     with pytest.raises(ValueError, match="one NumPy array"):
-        gan.fit(ds, epochs=1, verbose=0)
-    with pytest.raises(ValueError, match=r"ints in \[0, 4\)"):
-        gan.set_cluster_prior(np.array([0, 4]))
-    with pytest.raises(ValueError, match="n must be >= 0"):
+        fit_self_conditioned(gan, ds, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"label_prior must have shape \(4,\)"):
+        gan.label_prior = np.array([0.5, 0.5])
+    with pytest.raises(ValueError, match="n must be a number of images >= 0"):
         gan.generate(-1)
+    plain = ganlab.build_dcgan(8, image_shape=(12, 12, 1), width=4)
+    with pytest.raises(ValueError, match="needs a conditional GAN"):
+        fit_self_conditioned(plain, images)
 
 
 def test_the_discriminator_sees_the_cluster_only_through_the_projection():
@@ -142,4 +157,6 @@ def test_the_discriminator_sees_the_cluster_only_through_the_projection():
 
 def test_a_discriminator_without_the_label_is_an_error():
     with pytest.raises(ValueError, match="must reach the discriminator"):
-        ganlab.make_conditional_discriminator(tile_label=False, projection=False)
+        ganlab.make_discriminator(num_classes=3, tile_label=False, projection=False)
+    with pytest.raises(ValueError, match="projection=True needs num_classes"):
+        ganlab.make_discriminator(projection=True)

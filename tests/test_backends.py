@@ -1,0 +1,281 @@
+"""One GAN on every Keras backend (issue 18): what a step updates, files
+that move between backends, resuming, and data-parallel training on JAX
+and on TensorFlow (MultiWorkerMirroredStrategy).
+
+Run on each backend: ``KERAS_BACKEND=jax python -m pytest -m backends``.
+Checks needing a fresh process (other backend, fake devices, workers) run
+a small script in a subprocess.
+"""
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from conftest import BACKEND, make_tiny_gan, weights_of
+
+pytestmark = pytest.mark.backends
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def _installed(backend):
+    return importlib.util.find_spec(backend) is not None
+
+
+def _run(script, *, backend, env=None, timeout=300):
+    """Run ``script`` in a fresh Python on ``backend``; its last line as JSON."""
+    full_env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+        ),
+        **(env or {}),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -------------------------------------------------- what one step changes --
+def test_one_step_updates_every_variable_it_should(tiny_images, labels):
+    gan = make_tiny_cgan_with_everything()
+    groups = {
+        "generator": gan.generator.trainable_variables,
+        "generator statistics": gan.generator.non_trainable_variables,
+        "discriminator": gan.discriminator.trainable_variables,
+        "d_optimizer": _moving(gan.d_optimizer),
+        "g_optimizer": _moving(gan.g_optimizer),
+        "ema_generator": gan.ema_generator.variables,
+        "noise seed": [gan.seed_generator.state],
+        "metrics": gan.metrics_variables,
+    }
+    before = {name: weights_of(vs) for name, vs in groups.items()}
+    gan.fit(tiny_images[:32], labels[:32] % 3, batch_size=32, epochs=1, verbose=0)
+    frozen = [
+        f"{name}: {v.path}"
+        for name, vs in groups.items()
+        for v, old, new in zip(vs, before[name], weights_of(vs))
+        if np.array_equal(old, new)
+    ]
+    assert not frozen, "not updated by the step:\n" + "\n".join(frozen)
+    for name in ("d_optimizer", "g_optimizer"):
+        assert int(keras.ops.convert_to_numpy(getattr(gan, name).iterations)) == 1
+
+
+def make_tiny_cgan_with_everything():
+    return make_tiny_gan(num_classes=3, ema=0.9, instance_noise=0.1, r1=0.1)
+
+
+def _moving(optimizer):
+    """An optimizer's variables that every step changes (not the rate)."""
+    return [v for v in optimizer.variables if "learning_rate" not in v.path]
+
+
+# ------------------------------------------------------ resume after load --
+def test_fit_save_load_fit_continues(tmp_path, tiny_images, labels):
+    gan = make_tiny_gan(num_classes=10, ema=0.9)
+    gan.fit(tiny_images[:64], labels[:64], batch_size=32, epochs=1, verbose=0)
+    gan.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    for name in ("d_optimizer", "g_optimizer"):
+        assert int(keras.ops.convert_to_numpy(getattr(loaded, name).iterations)) == 2
+    before = weights_of(loaded.generator.trainable_variables)
+    history = loaded.fit(
+        tiny_images[:64], labels[:64], batch_size=32, epochs=1, verbose=0
+    )
+    assert np.isfinite(history.history["loss"][0])
+    for name in ("d_optimizer", "g_optimizer"):
+        assert int(keras.ops.convert_to_numpy(getattr(loaded, name).iterations)) == 4
+    after = weights_of(loaded.generator.trainable_variables)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+# -------------------------------------------- files between the backends --
+@pytest.mark.parametrize("other", BACKENDS)
+def test_a_file_saved_here_loads_on_another_backend(other, tmp_path, tiny_images):
+    if other == BACKEND:
+        pytest.skip("the same backend (test_gan covers save/load)")
+    if not _installed(other):
+        pytest.skip(f"{other} is not installed")
+    labels = np.arange(64) % 4
+    gan = make_tiny_gan(num_classes=4, ema=0.9, label_prior="data")
+    gan.fit(tiny_images[:64], labels, batch_size=32, epochs=1, verbose=0)
+    gan.save(tmp_path / "m.keras")
+    # generate(seed=...) draws its noise with NumPy: the same on every backend.
+    here = gan.generate(8, labels=np.arange(8) % 4, seed=0)
+    result = _run(
+        f"""
+        import json
+        import keras, numpy as np
+        import ganlab
+        gan = keras.models.load_model({str(tmp_path / "m.keras")!r})
+        np.save({str(tmp_path / "there.npy")!r},
+                gan.generate(8, labels=np.arange(8) % 4, seed=0))
+        print(json.dumps({{
+            "backend": keras.backend.backend(),
+            "type": type(gan).__name__,
+            "prior": np.asarray(gan.label_prior).tolist(),
+            "iterations": int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)),
+            "sampler_is_ema": gan.sampler is gan.ema_generator,
+        }}))
+        """,
+        backend=other,
+    )
+    assert result["backend"] == other and result["type"] == "GAN"
+    np.testing.assert_allclose(result["prior"], gan.label_prior, atol=1e-12)
+    assert result["iterations"] == 2 and result["sampler_is_ema"]
+    np.testing.assert_allclose(np.load(tmp_path / "there.npy"), here, atol=1e-5)
+
+
+# --------------------------------------------------- JAX data parallelism --
+DENSE_GAN = """
+    def build():
+        keras.utils.set_random_seed(0)
+        z = keras.Input((4,))
+        g = keras.Model(z, keras.layers.Reshape((8, 8, 1))(
+            keras.layers.Dense(64, activation="tanh")(z)))
+        img = keras.Input((8, 8, 1))
+        h = keras.layers.Dense(3, activation="tanh")(keras.layers.Flatten()(img))
+        d = keras.Model(img, keras.layers.Dense(1)(h))
+        gan = ganlab.GAN(g, d, seed=0)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.5),
+                    g_optimizer=keras.optimizers.SGD(0.5))
+        return gan
+
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
+"""
+
+JAX_SCRIPT = (
+    """
+    import json, os
+    import keras, numpy as np
+    import ganlab
+    devices = keras.distribution.list_devices()
+    if os.environ.get("PARALLEL"):
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices))
+    """
+    + DENSE_GAN
+    + """
+    gan = build()
+    start = [np.array(w) for w in gan.get_weights()]
+    h = gan.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    print(json.dumps({
+        "devices": len(devices),
+        "weights": [np.asarray(w).tolist() for w in gan.get_weights()],
+        "moved": max(float(np.abs(np.asarray(w) - s).max())
+                     for w, s in zip(gan.get_weights(), start)),
+        "d_loss": h["d_loss"][0],
+    }))
+    """
+)
+
+
+@pytest.mark.skipif(not _installed("jax"), reason="jax is not installed")
+def test_jax_data_parallel_step_matches_one_device():
+    env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    two = _run(JAX_SCRIPT, backend="jax", env={**env, "PARALLEL": "1"})
+    one = _run(JAX_SCRIPT, backend="jax", env=env)
+    assert two["devices"] == 2
+    assert one["moved"] > 1e-3
+    for a, b in zip(two["weights"], one["weights"]):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert two["d_loss"] == pytest.approx(one["d_loss"], abs=1e-5)
+
+
+# ------------------------------- TensorFlow: MultiWorkerMirroredStrategy --
+MWMS_SCRIPT = (
+    """
+    import json, os, sys
+    import tensorflow as tf
+    strategy = (tf.distribute.MultiWorkerMirroredStrategy()
+                if os.environ.get("TF_CONFIG") else None)
+    import keras, numpy as np
+    import ganlab
+    """
+    + DENSE_GAN
+    + """
+    if strategy is None:
+        gan = build()
+    else:
+        with strategy.scope():
+            gan = build()
+    h = gan.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    print(json.dumps({
+        "replicas": strategy.num_replicas_in_sync if strategy else 1,
+        "weights": [np.asarray(w).tolist() for w in gan.get_weights()],
+        "d_loss": h["d_loss"][0],
+    }))
+    """
+)
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@pytest.mark.skipif(not _installed("tensorflow"), reason="tensorflow not installed")
+def test_multi_worker_mirrored_strategy_matches_one_device(tmp_path):
+    workers = [f"localhost:{port}" for port in _free_ports(2)]
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "tensorflow",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPATH": str(ROOT),
+    }
+    procs = []
+    for index in range(2):
+        config = {
+            "cluster": {"worker": workers},
+            "task": {"type": "worker", "index": index},
+        }
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", textwrap.dedent(MWMS_SCRIPT)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+                env={**env, "TF_CONFIG": json.dumps(config)},
+            )
+        )
+    results = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err[-3000:]
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    single = _run(MWMS_SCRIPT, backend="tensorflow")
+    assert [r["replicas"] for r in results] == [2, 2]
+    for result in results:
+        for a, b in zip(result["weights"], single["weights"]):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+        assert result["d_loss"] == pytest.approx(single["d_loss"], abs=1e-5)
