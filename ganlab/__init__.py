@@ -102,7 +102,6 @@ __all__ = [
     "fit_self_conditioned",
     "format_report",
     "latent",
-    "legacy",
     "load_mnist",
     "losses",
     "make_discriminator",
