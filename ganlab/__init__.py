@@ -53,7 +53,7 @@ from ganlab import (
     evaluation,
     evaluator,
     latent,
-    legacy,
+    legacy,  # noqa: F401  (registers ganlab 0.1's class names for loading)
     losses,
     metrics,
     models,

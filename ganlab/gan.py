@@ -434,11 +434,21 @@ class GAN(StepAdapter, GameStep, keras.Model):
         n = int(n)
         if self.num_classes is not None and labels is None:
             labels = self.sample_labels(n, seed=seed)
+        z = self.noise(n, seed=seed)
+        return self.generate_from(z, labels=labels, batch_size=batch_size)
+
+    def noise(self, n: int, *, seed: int | None = None) -> np.ndarray:
+        """Standard normal noise (n, latent_dim), float32, as ``generate`` draws it.
+
+        An int ``seed`` uses NumPy's generator, ``default_rng(seed)``, so a
+        seed means the same noise, hence the same images, on every backend;
+        None advances the model's seed generator.
+        """
         if seed is None:
             z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        else:  # NumPy's generator: the same images on every backend
-            z = np.random.default_rng(int(seed)).standard_normal((n, self.latent_dim))
-        return self.generate_from(z, labels=labels, batch_size=batch_size)
+            return keras.ops.convert_to_numpy(z).astype("float32")
+        rng = np.random.default_rng(int(seed))
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
     def generate_from(self, z, *, labels=None, batch_size: int = 256) -> np.ndarray:
         """Images (n, H, W, C) in [-1, 1] for given noise (n, latent_dim)

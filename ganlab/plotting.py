@@ -6,9 +6,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 
-import keras
 import numpy as np
-from keras import ops
 
 
 def to_uint8(images) -> np.ndarray:
@@ -256,8 +254,7 @@ def class_grid(gan, *, n_per_class: int = 10, seed: int = 0):
         ``k * n_per_class + j`` is class k with noise j.
     """
     k = gan.num_classes
-    z = keras.random.normal((n_per_class, gan.latent_dim), seed=int(seed))
-    z = np.tile(ops.convert_to_numpy(z), (k, 1))
+    z = np.tile(gan.noise(n_per_class, seed=int(seed)), (k, 1))
     labels = np.repeat(np.arange(k), n_per_class)
     return gan.generate_from(z, labels=labels)
 
@@ -308,12 +305,8 @@ def interpolate_classes(
     ends = check_labels([class_a, class_b], gan.num_classes)
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
     labels = (1 - t) * ends[0] + t * ends[1]
-    z_a = ops.convert_to_numpy(keras.random.normal((1, gan.latent_dim), seed=seed))
-    z_b = z_a
-    if seed_b is not None:
-        z_b = ops.convert_to_numpy(
-            keras.random.normal((1, gan.latent_dim), seed=int(seed_b))
-        )
+    z_a = gan.noise(1, seed=int(seed))
+    z_b = z_a if seed_b is None else gan.noise(1, seed=int(seed_b))
     z = (1 - t) * z_a + t * z_b
     return gan.generate_from(z, labels=labels)
 
