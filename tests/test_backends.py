@@ -190,6 +190,7 @@ JAX_SCRIPT = (
 
 
 @pytest.mark.skipif(not _installed("jax"), reason="jax is not installed")
+@pytest.mark.skipif(BACKEND != "jax", reason="run once, in the JAX session")
 def test_jax_data_parallel_step_matches_one_device():
     env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     two = _run(JAX_SCRIPT, backend="jax", env={**env, "PARALLEL": "1"})
@@ -238,7 +239,7 @@ def _free_ports(n):
     return ports
 
 
-@pytest.mark.skipif(not _installed("tensorflow"), reason="tensorflow not installed")
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="run once, on TensorFlow")
 def test_multi_worker_mirrored_strategy_matches_one_device(tmp_path):
     workers = [f"localhost:{port}" for port in _free_ports(2)]
     env = {

@@ -74,7 +74,6 @@ def _tiny(k: int = 3, seed: int = 1) -> ganlab.GAN:
     return gan
 
 
-@pytest.mark.backends
 def test_fit_self_conditioned_clusters_and_records_how_often_each_occurs(capsys):
     images, _ = _blobs(n_per=32)
     gan = _tiny()
@@ -88,7 +87,6 @@ def test_fit_self_conditioned_clusters_and_records_how_often_each_occurs(capsys)
     assert gan.num_classes == 3
 
 
-@pytest.mark.backends
 def test_fit_takes_cluster_ids_of_your_own():
     images, _ = _blobs(n_per=32)
     gan = _tiny()
@@ -113,7 +111,6 @@ def test_generate_draws_clusters_from_the_prior():
     assert named.shape == (2, 12, 12, 1)
 
 
-@pytest.mark.backends
 def test_save_and_load_keep_the_prior_and_the_images(tmp_path):
     images, _ = _blobs(n_per=32)
     gan = _tiny()

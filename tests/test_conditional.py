@@ -17,8 +17,6 @@ from ganlab.plotting import (
     save_interpolation_gif,
 )
 
-pytestmark = pytest.mark.backends
-
 K = 10
 
 

@@ -268,6 +268,7 @@ class _Batches(keras.utils.PyDataset):
         return self.x[index * self.batch_size : (index + 1) * self.batch_size]
 
 
+@pytest.mark.backends  # PyDataset input on every backend
 def test_a_py_dataset_trains():
     x = np.random.default_rng(0).integers(0, 256, (48, 28, 28), dtype=np.uint8)
     gan = make_tiny_gan()

@@ -199,7 +199,6 @@ def test_quality_monitor_during_a_real_gan_fit(mnist, tiny_gan, tiny_images):
     assert history.history["q_fid"] == [pytest.approx(monitor.records[0]["fid"])]
 
 
-@pytest.mark.backends
 @pytest.mark.parametrize("kind", ["plain", "conditional", "self_conditioned"])
 def test_every_kind_of_gan_works_with_the_tools(kind, mnist, tmp_path):
     """GANMonitor, QualityMonitor, evaluate and the sampling contract on an

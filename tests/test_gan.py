@@ -11,8 +11,6 @@ from conftest import BACKEND, LEGACY_DIR, make_tiny_gan, weights_of
 
 import ganlab
 
-pytestmark = pytest.mark.backends
-
 LOG_KEYS = {
     "d_loss",
     "g_loss",
@@ -28,6 +26,7 @@ def _value(variable):
     return np.asarray(keras.ops.convert_to_numpy(variable))
 
 
+@pytest.mark.backends
 def test_fit_logs_each_metric_once(tiny_gan, tiny_images):
     history = tiny_gan.fit(tiny_images, epochs=2, batch_size=64, verbose=0)
     assert set(history.history) == LOG_KEYS
@@ -112,6 +111,7 @@ def test_discriminate_gives_one_logit_per_image(tiny_gan, tiny_images):
     np.testing.assert_allclose(logits, expected, atol=1e-5)
 
 
+@pytest.mark.backends
 def test_save_load_roundtrip_and_resume(tmp_path, tiny_images):
     gan = make_tiny_gan(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
@@ -308,6 +308,7 @@ def test_gan_config_is_json_serializable(tiny_gan):
     assert rebuilt.latent_dim == tiny_gan.latent_dim
 
 
+@pytest.mark.backends
 def test_ema_generator_is_the_moving_average_of_the_generator(tiny_images):
     gan = make_tiny_gan(ema=0.9)
     start = weights_of(gan.generator.trainable_variables)
@@ -479,6 +480,7 @@ def _numpy_step(g, d, real, z_d, z_g, simultaneous=False):
     return new_g, new_d, d_loss, g_loss, np.mean(_sigmoid(lr_))
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("simultaneous", [False, True])
 def test_one_step_matches_a_hand_computed_update(simultaneous):
     gan = _dense_gan(simultaneous=simultaneous)
@@ -503,6 +505,7 @@ def test_one_step_matches_a_hand_computed_update(simultaneous):
     assert not np.allclose(gan.generator.get_weights()[0], g0[0], atol=1e-4)
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("penalty", ["gradient_penalty", "r1", "r2"])
 def test_gradient_penalties_reach_the_discriminator(penalty):
     # A linear critic D(x) = x·w + b has ∇ₓD = w everywhere, so every penalty
@@ -537,6 +540,7 @@ def test_gradient_penalties_reach_the_discriminator(penalty):
     assert not np.allclose(got_w, runs[False][0].discriminator.get_weights()[0])
 
 
+@pytest.mark.backends
 def test_instance_noise_reaches_the_discriminator():
     sigma = 0.5
     results = {}
@@ -587,6 +591,7 @@ def _label_spy_gan(pack=1, **compile_kwargs):
     return gan
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize(
     "options",
     [

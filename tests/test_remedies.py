@@ -57,7 +57,6 @@ def test_minibatch_std_feature():
     np.testing.assert_allclose(_np(layer(x))[:, -1], 1.0, rtol=1e-3)
 
 
-@pytest.mark.backends
 def test_instance_noise_is_annealed_linearly():
     gan = _toy_gan()
     gan.compile(instance_noise=0.2, instance_noise_steps=10)
@@ -101,7 +100,6 @@ TOY_OPTIONS = {
 }
 
 
-@pytest.mark.backends
 @pytest.mark.parametrize("option", sorted(TOY_OPTIONS))
 def test_every_option_trains_on_toy_data(option):
     compile_kwargs, d_kwargs = TOY_OPTIONS[option]
@@ -115,7 +113,6 @@ def test_every_option_trains_on_toy_data(option):
     assert gan.generate(5, seed=0).shape == (5, 2)
 
 
-@pytest.mark.backends
 def test_unrolled_with_zero_learning_rate_is_the_plain_generator_step():
     data = toy.toy_data("ring", n=16, seed=0)[0]
     weights = []
