@@ -9,6 +9,9 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 - the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``, ``build_dcgan``;
   self-conditioning (:mod:`ganlab.clusters`): ``pixel_clusters``,
   ``fit_self_conditioned``;
+- image-to-image translation (:mod:`ganlab.image_to_image`): ``Pix2Pix``
+  (paired), ``CycleGAN`` (unpaired), the U-Net and PatchGAN builders,
+  ``TranslationMonitor``;
 - losses and penalties (:mod:`ganlab.losses`): BCE, least squares,
   Wasserstein, hinge; gradient penalty, R1; packing;
 - augmentation for D on small data (:mod:`ganlab.augment`): DiffAugment,
@@ -52,6 +55,7 @@ from ganlab import (
     doctor,
     evaluation,
     evaluator,
+    image_to_image,
     latent,
     legacy,  # noqa: F401  (registers ganlab 0.1's class names for loading)
     losses,
@@ -68,6 +72,7 @@ from ganlab.datasets import load_mnist
 from ganlab.doctor import GANDoctor
 from ganlab.evaluation import QualityMonitor, evaluate, format_report
 from ganlab.gan import GAN, build_dcgan
+from ganlab.image_to_image import CycleGAN, Pix2Pix, TranslationMonitor
 from ganlab.models import (
     MinibatchStdDev,
     make_discriminator,
@@ -82,6 +87,9 @@ __version__ = "0.2.0"
 
 __all__ = [
     "GAN",
+    "CycleGAN",
+    "Pix2Pix",
+    "TranslationMonitor",
     "ClassGridMonitor",
     "GANDoctor",
     "GANMonitor",
@@ -99,6 +107,7 @@ __all__ = [
     "evaluate",
     "evaluation",
     "evaluator",
+    "image_to_image",
     "fit_self_conditioned",
     "format_report",
     "latent",

@@ -111,7 +111,6 @@ def test_discriminate_gives_one_logit_per_image(tiny_gan, tiny_images):
     np.testing.assert_allclose(logits, expected, atol=1e-5)
 
 
-@pytest.mark.backends
 def test_save_load_roundtrip_and_resume(tmp_path, tiny_images):
     gan = make_tiny_gan(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),

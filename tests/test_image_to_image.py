@@ -28,6 +28,8 @@ from ganlab.translation_metrics import (
 )
 from ganlab.translation_nets import patchgan_receptive_field
 
+pytestmark = pytest.mark.backends  # the models run on every backend
+
 SHAPE = (16, 16, 1)
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (16, *SHAPE), dtype=np.uint8)

@@ -1,0 +1,374 @@
+"""What Pix2Pix and CycleGAN share: input checks, tf.data pipelines, a base.
+
+- :func:`as_images`: uint8 [0, 255] or float [-1, 1] images, checked and
+  returned as float32 (N, H, W, C) in [-1, 1];
+- :func:`check_network`: the networks must be built Keras models on images;
+- :func:`array_batches`, :func:`pair_dataset`, :func:`image_dataset`: the
+  ``tf.data`` pipelines ``fit`` trains on (accepted on every backend);
+- ``_Translator``: the two optimizers, saving (config, compile config, the
+  seed's state), ``fit``'s checks and ``translate``.
+
+See :mod:`ganlab.image_to_image` for the models.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from ganlab import losses as losses_lib
+from ganlab.backend import StepAdapter, replica_count
+
+# ------------------------------------------------------------------ data --
+# tf.data pipelines (accepted by fit on every backend). The autotuning model
+# is off, as in ganlab.data: freeing a repeated iterator at the end of fit
+# otherwise waited seconds for tf.data's background thread.
+_NO_AUTOTUNE = tf.data.Options()
+_NO_AUTOTUNE.autotune.enabled = False
+
+
+def check_network(net, what: str, *, n_inputs: int, hint: str = "") -> None:
+    """A built Keras model taking ``n_inputs`` image batches (B, H, W, C)."""
+    if not isinstance(net, keras.Model) or not net.built:
+        raise ValueError(
+            f"The {what} must be a built keras.Model (e.g. from make_unet_generator "
+            f"or make_patchgan_discriminator); got {type(net).__name__}."
+        )
+    shapes = net.input_shape
+    shapes = list(shapes) if isinstance(shapes, list) else [shapes]
+    if len(shapes) != n_inputs or any(len(s) != 4 for s in shapes):
+        raise ValueError(
+            f"The {what} must take {n_inputs} image batch(es) (batch, H, W, C); it "
+            f"takes {net.input_shape}.{hint}"
+        )
+    if len(net.output_shape) < 2:
+        raise ValueError(f"The {what}'s output {net.output_shape} has no batch axis.")
+
+
+def array_batches(arrays, batch_size: int, shuffle: bool, seed):
+    """Batches of in-memory arrays (one, or a tuple with equal lengths).
+
+    Returns:
+        ``(dataset, steps)``: a dataset of batches of min(batch_size, N)
+        rows, reshuffled each pass when ``shuffle``, the last partial batch
+        dropped (every step sees the same batch size), and the number of
+        batches in one pass. Indices are shuffled, not images.
+    """
+    single = not isinstance(arrays, tuple)
+    tensors = tuple(tf.constant(a) for a in ((arrays,) if single else arrays))
+    n = int(tensors[0].shape[0])
+    batch_size = min(int(batch_size), n)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    ds = tf.data.Dataset.range(n)
+    if shuffle:
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=True)
+
+    def gather(index):
+        rows = tuple(tf.gather(t, index) for t in tensors)
+        return rows[0] if single else rows
+
+    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+    return ds.with_options(_NO_AUTOTUNE), n // batch_size
+
+
+def _element_fn(spec, shape, name):
+    """How to read dataset elements of ``spec`` as images of ``shape``.
+
+    Returns ``(batched, fn)``; ``fn`` adds a missing channel axis and maps
+    integers from [0, 255] to [-1, 1] (floats pass unchanged).
+    """
+    if not isinstance(spec, tf.TensorSpec) or spec.shape.rank is None:
+        raise ValueError(f"The dataset's {name} must be image tensors; got {spec}.")
+    if not (spec.dtype.is_integer or spec.dtype.is_floating):
+        raise ValueError(
+            f"The dataset's {name} must be numbers; got {spec.dtype.name}."
+        )
+    dims = tuple(spec.shape.as_list())
+
+    def fits(d, s):
+        return len(d) == len(s) and all(a is None or a == b for a, b in zip(d, s))
+
+    gray = shape[-1] == 1
+    if fits(dims, shape) or (gray and fits(dims, shape[:2])):
+        batched = False
+    elif fits(dims[1:], shape) or (gray and fits(dims[1:], shape[:2])):
+        batched = True
+    else:
+        raise ValueError(
+            f"The dataset's {name} have shape {dims}; the networks take {shape} per "
+            "image (batched or not)."
+        )
+    add_channel = len(dims) - int(batched) == 2
+    scale = spec.dtype.is_integer
+
+    def fn(x):
+        x = tf.cast(x[..., tf.newaxis] if add_channel else x, tf.float32)
+        return x / 127.5 - 1.0 if scale else x
+
+    return batched, fn
+
+
+def _check_first(ds, names) -> None:
+    """Empty datasets and values out of [-1, 1], read on the first batch."""
+    first = next(iter(ds.take(1)), None)
+    if first is None:
+        raise ValueError(
+            f"The dataset of {' and '.join(names)} yields no batch: it is empty or "
+            "holds fewer images than batch_size."
+        )
+    for x, name in zip(first if isinstance(first, tuple) else (first,), names):
+        x = x.numpy()
+        if not np.all(np.isfinite(x)) or x.min() < -1.0 - 1e-6 or x.max() > 1.0 + 1e-6:
+            raise ValueError(
+                f"The dataset's {name} must be integers in [0, 255] or floats in "
+                f"[-1, 1]; its first batch spans [{x.min():.3g}, {x.max():.3g}]. "
+                "Rescale with .map(lambda x: x / 127.5 - 1)."
+            )
+
+
+def pair_dataset(ds, shapes, names, batch_size: int):
+    """A dataset of (input, target) pairs as float32 batches in [-1, 1]."""
+    spec = ds.element_spec
+    if not (isinstance(spec, tuple) and len(spec) == 2):
+        raise ValueError(
+            f"The dataset must yield (input, target) pairs; it yields {spec}."
+        )
+    (batched, f_in), (batched_t, f_out) = (
+        _element_fn(s, shape, n) for s, shape, n in zip(spec, shapes, names)
+    )
+    if batched != batched_t:
+        raise ValueError(
+            "The dataset's inputs and targets must both be batched or not."
+        )
+    ds = ds.map(lambda x, y: (f_in(x), f_out(y)), num_parallel_calls=tf.data.AUTOTUNE)
+    if not batched:
+        ds = ds.batch(int(batch_size))
+    _check_first(ds, names)
+    return ds.prefetch(2)
+
+
+def image_dataset(ds, shape, name: str, batch_size: int):
+    """A dataset of images (labels dropped) in batches of exactly batch_size.
+
+    Returns:
+        ``(dataset, n)``: float32 batches in [-1, 1], and the number of
+        images when the dataset is unbatched and finite (else None).
+    """
+    spec = ds.element_spec
+    if isinstance(spec, tuple):
+        ds, spec = ds.map(lambda *element: element[0]), spec[0]
+    batched, fn = _element_fn(spec, shape, name)
+    n = None if batched or int(ds.cardinality()) < 0 else int(ds.cardinality())
+    ds = ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
+    if batched:
+        ds = ds.unbatch()
+    ds = ds.batch(int(batch_size), drop_remainder=True)
+    _check_first(ds, (name,))
+    return ds, n
+
+
+DEFAULT_BATCH_SIZE = 32
+
+
+def _adam():
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _optimizer(identifier):
+    return _adam() if identifier is None else keras.optimizers.get(identifier)
+
+
+def _values(variables):
+    return [v.value for v in variables]
+
+
+def _assign(variables, values) -> None:
+    for v, x in zip(variables, values):
+        v.assign(ops.stop_gradient(x))
+
+
+def patch_mean(loss, *logits):
+    """A loss of :mod:`ganlab.losses` per example on logits of any shape.
+
+    The loss is applied to every logit (each PatchGAN patch) and averaged
+    over each example's logits: (B, h, w, 1) logits give (B,) values, the
+    mean over patches of Isola et al. 2017, section 3.2.2.
+    """
+    batch = ops.shape(logits[0])[0]
+    values = loss(*(ops.reshape(x, (-1, 1)) for x in logits))
+    return ops.mean(ops.reshape(values, (batch, -1)), axis=1)
+
+
+def _mean(per_example):
+    """Mean over the local batch / replicas: the global-batch mean's gradient."""
+    return ops.mean(per_example) / replica_count()
+
+
+class _Translator(StepAdapter, keras.Model):
+    """What Pix2Pix and CycleGAN share: optimizers, saving, fit, translate."""
+
+    _config_keys: tuple[str, ...] = ()  # weights of compile(), saved with it
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed")
+
+    def _compile(self, d_optimizer, g_optimizer, d_vars, g_vars, loss, kwargs):
+        super().compile(optimizer=None, loss=None, **kwargs)
+        self.d_optimizer = _optimizer(d_optimizer)
+        self.g_optimizer = _optimizer(g_optimizer)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError(
+                "d_optimizer and g_optimizer must be two optimizer objects: each "
+                "keeps state (e.g. Adam's moments) for its own networks' weights."
+            )
+        # Built now, so that saved or backed-up optimizer state can be
+        # restored before the first step.
+        self.d_optimizer.build(d_vars)
+        self.g_optimizer.build(g_vars)
+        self.loss_fn = losses_lib.get(loss)
+        self._compile_kwargs = kwargs
+        self._setup_backend()
+
+    def get_compile_config(self) -> dict:
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "loss": keras.saving.serialize_keras_object(self.loss_fn),
+            **{key: getattr(self, key) for key in self._config_keys},
+            **self._compile_kwargs,
+        }
+
+    def compile_from_config(self, config: dict) -> None:
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer", "loss"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        for key in cls._network_keys:
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def get_config(self) -> dict:
+        nets = {
+            k: keras.saving.serialize_keras_object(getattr(self, k))
+            for k in self._network_keys
+        }
+        return {**nets, "seed": self.seed, "name": self.name}
+
+    def save_own_variables(self, store) -> None:
+        # The seed's state, so that training after a load draws what it
+        # would have drawn; and CycleGAN's pool of past fakes.
+        store["seed_state"] = self.seed_generator.state
+        for v in self._own_state():
+            store[v.name] = v
+
+    def load_own_variables(self, store) -> None:
+        keys = set(store.keys())
+        if "seed_state" in keys:
+            self.seed_generator.state.assign(store["seed_state"])
+        for v in self._own_state():
+            if v.name in keys:
+                v.assign(store[v.name])
+
+    def _own_state(self) -> list:
+        return []
+
+    def _fit(self, ds, steps, kwargs):
+        if not self.compiled:
+            raise ValueError(f"Call {type(self).__name__}.compile() before fit().")
+        for key in ("validation_data", "validation_split", "y"):
+            if kwargs.get(key) is not None:
+                raise ValueError(
+                    f"{type(self).__name__}.fit does not take {key}: score held-out "
+                    "images with translate() and ganlab.translation_metrics."
+                )
+        if steps is not None and kwargs.get("steps_per_epoch") is None:
+            # One iterator over a repeated dataset for the whole run; one
+            # epoch is one pass over the (larger) training set.
+            kwargs["steps_per_epoch"] = steps
+        return super().fit(ds, shuffle=False, **kwargs)
+
+    def _translate(self, net, x, batch_size, name):
+        source = tuple(net.input_shape[1:])
+        x = as_images(x, source, name, allow_empty=True)
+        if len(x) == 0:
+            return np.zeros((0, *net.output_shape[1:]), "float32")
+        out = net.predict(x, batch_size=int(batch_size), verbose=0)
+        return np.asarray(out, dtype="float32")
+
+    def _update(self, trackers_and_values) -> dict:
+        for tracker, value in trackers_and_values:
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def as_images(images, shape=None, name: str = "images", *, allow_empty=False):
+    """Check images and return them as float32 (N, H, W, C) in [-1, 1].
+
+    - (N, H, W) becomes (N, H, W, 1);
+    - integers must lie in [0, 255] and are mapped by x / 127.5 − 1;
+    - floats must be finite and lie in [-1, 1] (clipped to it).
+
+    Args:
+        images: array-like of images.
+        shape: (H, W, C) the images must have, or None for any.
+        name: what to call them in error messages.
+        allow_empty: accept N = 0.
+
+    Returns:
+        float32 array (N, H, W, C), values in [-1, 1].
+
+    Raises:
+        ValueError: non-numbers, a wrong rank or shape, no images, NaN or
+            inf, values out of range; each message says the fix.
+    """
+    x = np.asarray(images)
+    if x.dtype == bool or not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+    ):
+        raise ValueError(
+            f"{name} must hold numbers (uint8 in [0, 255] or float in [-1, 1]); got "
+            f"dtype {x.dtype}."
+        )
+    if x.ndim == 3 and (shape is None or shape[-1] == 1):
+        x = x[..., np.newaxis]
+    expected = "(N, H, W, C)" if shape is None else f"(N, {', '.join(map(str, shape))})"
+    if x.ndim != 4 or (shape is not None and tuple(x.shape[1:]) != tuple(shape)):
+        raise ValueError(
+            f"{name} must have shape {expected}; got {x.shape}. Resize the images or "
+            "build the networks for their shape."
+        )
+    if len(x) == 0:
+        if allow_empty:
+            return x.astype(np.float32)
+        raise ValueError(f"{name} is empty: there are no images to train on.")
+    if np.issubdtype(x.dtype, np.integer):
+        lo, hi = int(x.min()), int(x.max())
+        if lo < 0 or hi > 255:
+            raise ValueError(
+                f"Integer {name} must lie in [0, 255]; found values in [{lo}, {hi}]."
+            )
+        return x.astype(np.float32) / 127.5 - 1.0
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contain NaN or inf values.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1.0 - 1e-6 or hi > 1.0 + 1e-6:
+        raise ValueError(
+            f"Float {name} must lie in [-1, 1] (the generators' tanh range); found "
+            f"[{lo:.3g}, {hi:.3g}]. Map [0, 255] pixels with x / 127.5 - 1 (or pass "
+            "uint8), and [0, 1] pixels with 2 * x - 1."
+        )
+    return np.clip(x, -1.0, 1.0).astype(np.float32)
