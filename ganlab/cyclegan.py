@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganlab.backend import apply_gradients, value_and_grad
+from ganlab.losses import cycle_consistency_loss, identity_loss
 from ganlab.translation_core import (
     DEFAULT_BATCH_SIZE,
     _assign,
@@ -27,7 +28,6 @@ from ganlab.translation_core import (
     image_dataset,
     patch_mean,
 )
-from ganlab.translation_losses import cycle_consistency_loss, identity_loss
 
 
 @keras.saving.register_keras_serializable(package="ganlab")

@@ -13,7 +13,7 @@
 CycleGAN lives in :mod:`ganlab.cyclegan` and is imported here. Networks:
 :func:`make_unet_generator` and :func:`make_patchgan_discriminator`
 (:mod:`ganlab.translation_nets`); reconstruction losses:
-:mod:`ganlab.translation_losses`; scores (L1, L2, SSIM, class kept):
+:mod:`ganlab.losses`; scores (L1, L2, SSIM, class kept):
 :mod:`ganlab.translation_metrics`; input checks, pipelines and the shared
 base class: :mod:`ganlab.translation_core`.
 
@@ -44,6 +44,7 @@ from keras import ops
 from ganlab import losses as losses_lib
 from ganlab.backend import apply_gradients, value_and_grad
 from ganlab.cyclegan import CycleGAN
+from ganlab.losses import l1_loss
 from ganlab.plotting import save_image_grid
 from ganlab.translation_core import (
     DEFAULT_BATCH_SIZE,
@@ -57,7 +58,6 @@ from ganlab.translation_core import (
     pair_dataset,
     patch_mean,
 )
-from ganlab.translation_losses import l1_loss
 from ganlab.translation_nets import make_patchgan_discriminator, make_unet_generator
 
 

@@ -18,7 +18,7 @@ from ganlab.image_to_image import (
     make_patchgan_discriminator,
     make_unet_generator,
 )
-from ganlab.translation_losses import cycle_consistency_loss, identity_loss, l1_loss
+from ganlab.losses import cycle_consistency_loss, identity_loss, l1_loss
 from ganlab.translation_metrics import (
     class_preserved,
     l1_error,
