@@ -374,9 +374,9 @@ def pack_samples(x, m: int):
 # ------------------------------------------ image-to-image translation --
 # Reconstruction losses of image-to-image translation, written in ``keras.ops``.
 #
-# The adversarial half of Pix2Pix and CycleGAN comes from :mod:`ganlab.losses`
-# (BCE, least squares, ...); this module holds the other half, the terms that
-# tie a generator's output to an image it should resemble:
+# The adversarial half of Pix2Pix and CycleGAN is one of the losses above
+# (BCE, least squares, ...); these are the other half, the terms that tie a
+# generator's output to an image it should resemble:
 #
 # - :func:`l1_loss`: ‖y − G(x)‖₁ against a paired target (Pix2Pix);
 # - :func:`cycle_consistency_loss`: ‖F(G(a)) − a‖₁ + ‖G(F(b)) − b‖₁, the
@@ -474,6 +474,3 @@ def identity_loss(real_a, same_a, real_b, same_b):
         Per-example loss, shape (B,), float32, values in [0, 4].
     """
     return l1_loss(real_a, same_a) + l1_loss(real_b, same_b)
-
-
-__all__ = ["cycle_consistency_loss", "identity_loss", "l1_loss"]
