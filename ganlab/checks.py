@@ -111,3 +111,11 @@ def refuse_float16(generator) -> None:
             "keras.mixed_precision.set_global_policy('mixed_bfloat16') or "
             "ganlab.set_precision('bfloat16'), then rebuild the networks."
         )
+
+
+def get_optimizer(identifier):
+    """An optimizer from a name, config or object; the DCGAN paper's
+    Adam(2e-4, beta_1=0.5) (Radford et al. 2016) when None."""
+    if identifier is None:
+        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+    return keras.optimizers.get(identifier)

@@ -23,6 +23,7 @@ from ganlab.checks import (
     check_networks,
     check_options,
     check_remedies,
+    get_optimizer,
     refuse_float16,
 )
 from ganlab.data import check_images, check_labels, training_data
@@ -214,8 +215,8 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self._check_pack(int(pack))
         refuse_float16(self.generator)
         super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer = _get_optimizer(d_optimizer)
-        self.g_optimizer = _get_optimizer(g_optimizer)
+        self.d_optimizer = get_optimizer(d_optimizer)
+        self.g_optimizer = get_optimizer(g_optimizer)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError(
                 "d_optimizer and g_optimizer must be two optimizer objects: each "
@@ -496,12 +497,6 @@ def _serialize_optimizer(optimizer) -> dict:
     if str(config.get("module", "")).startswith("keras.src.backend."):
         config["module"] = "keras.optimizers"
     return config
-
-
-def _get_optimizer(identifier):
-    if identifier is None:
-        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-    return keras.optimizers.get(identifier)
 
 
 def build_dcgan(

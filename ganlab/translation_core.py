@@ -20,13 +20,11 @@ from keras import ops
 
 from ganlab import losses as losses_lib
 from ganlab.backend import StepAdapter, replica_count
+from ganlab.checks import get_optimizer
+from ganlab.data import check_images, shuffled_batches
+from ganlab.step import _assign, _values  # noqa: F401  (re-exported to the models)
 
 # ------------------------------------------------------------------ data --
-# tf.data pipelines (accepted by fit on every backend). The autotuning model
-# is off, as in ganlab.data: freeing a repeated iterator at the end of fit
-# otherwise waited seconds for tf.data's background thread.
-_NO_AUTOTUNE = tf.data.Options()
-_NO_AUTOTUNE.autotune.enabled = False
 
 
 def check_network(net, what: str, *, n_inputs: int, hint: str = "") -> None:
@@ -51,28 +49,15 @@ def array_batches(arrays, batch_size: int, shuffle: bool, seed):
     """Batches of in-memory arrays (one, or a tuple with equal lengths).
 
     Returns:
-        ``(dataset, steps)``: a dataset of batches of min(batch_size, N)
-        rows, reshuffled each pass when ``shuffle``, the last partial batch
-        dropped (every step sees the same batch size), and the number of
-        batches in one pass. Indices are shuffled, not images.
+        ``(dataset, steps)``: :func:`ganlab.data.shuffled_batches` (the last
+        partial batch dropped) and the number of batches in one pass.
     """
-    single = not isinstance(arrays, tuple)
-    tensors = tuple(tf.constant(a) for a in ((arrays,) if single else arrays))
-    n = int(tensors[0].shape[0])
-    batch_size = min(int(batch_size), n)
-    if batch_size < 1:
+    if int(batch_size) < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-    ds = tf.data.Dataset.range(n)
-    if shuffle:
-        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=True)
-
-    def gather(index):
-        rows = tuple(tf.gather(t, index) for t in tensors)
-        return rows[0] if single else rows
-
-    ds = ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
-    return ds.with_options(_NO_AUTOTUNE), n // batch_size
+    first = arrays[0] if isinstance(arrays, tuple) else arrays
+    n, batch_size = len(first), min(int(batch_size), len(first))
+    ds = shuffled_batches(arrays, batch_size, shuffle=shuffle, seed=seed)
+    return ds, n // batch_size
 
 
 def _element_fn(spec, shape, name):
@@ -174,23 +159,6 @@ def image_dataset(ds, shape, name: str, batch_size: int):
 DEFAULT_BATCH_SIZE = 32
 
 
-def _adam():
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
-def _optimizer(identifier):
-    return _adam() if identifier is None else keras.optimizers.get(identifier)
-
-
-def _values(variables):
-    return [v.value for v in variables]
-
-
-def _assign(variables, values) -> None:
-    for v, x in zip(variables, values):
-        v.assign(ops.stop_gradient(x))
-
-
 def patch_mean(loss, *logits):
     """A loss of :mod:`ganlab.losses` per example on logits of any shape.
 
@@ -220,8 +188,8 @@ class _Translator(StepAdapter, keras.Model):
 
     def _compile(self, d_optimizer, g_optimizer, d_vars, g_vars, loss, kwargs):
         super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer = _optimizer(d_optimizer)
-        self.g_optimizer = _optimizer(g_optimizer)
+        self.d_optimizer = get_optimizer(d_optimizer)
+        self.g_optimizer = get_optimizer(g_optimizer)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError(
                 "d_optimizer and g_optimizer must be two optimizer objects: each "
@@ -318,9 +286,8 @@ class _Translator(StepAdapter, keras.Model):
 def as_images(images, shape=None, name: str = "images", *, allow_empty=False):
     """Check images and return them as float32 (N, H, W, C) in [-1, 1].
 
-    - (N, H, W) becomes (N, H, W, 1);
-    - integers must lie in [0, 255] and are mapped by x / 127.5 − 1;
-    - floats must be finite and lie in [-1, 1] (clipped to it).
+    ganlab's one image validator, :func:`ganlab.data.check_images` (its
+    pixel-range rule and messages), plus ``allow_empty``.
 
     Args:
         images: array-like of images.
@@ -336,39 +303,7 @@ def as_images(images, shape=None, name: str = "images", *, allow_empty=False):
             inf, values out of range; each message says the fix.
     """
     x = np.asarray(images)
-    if x.dtype == bool or not (
-        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
-    ):
-        raise ValueError(
-            f"{name} must hold numbers (uint8 in [0, 255] or float in [-1, 1]); got "
-            f"dtype {x.dtype}."
-        )
-    if x.ndim == 3 and (shape is None or shape[-1] == 1):
-        x = x[..., np.newaxis]
-    expected = "(N, H, W, C)" if shape is None else f"(N, {', '.join(map(str, shape))})"
-    if x.ndim != 4 or (shape is not None and tuple(x.shape[1:]) != tuple(shape)):
-        raise ValueError(
-            f"{name} must have shape {expected}; got {x.shape}. Resize the images or "
-            "build the networks for their shape."
-        )
-    if len(x) == 0:
-        if allow_empty:
-            return x.astype(np.float32)
-        raise ValueError(f"{name} is empty: there are no images to train on.")
-    if np.issubdtype(x.dtype, np.integer):
-        lo, hi = int(x.min()), int(x.max())
-        if lo < 0 or hi > 255:
-            raise ValueError(
-                f"Integer {name} must lie in [0, 255]; found values in [{lo}, {hi}]."
-            )
-        return x.astype(np.float32) / 127.5 - 1.0
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contain NaN or inf values.")
-    lo, hi = float(x.min()), float(x.max())
-    if lo < -1.0 - 1e-6 or hi > 1.0 + 1e-6:
-        raise ValueError(
-            f"Float {name} must lie in [-1, 1] (the generators' tanh range); found "
-            f"[{lo:.3g}, {hi:.3g}]. Map [0, 255] pixels with x / 127.5 - 1 (or pass "
-            "uint8), and [0, 1] pixels with 2 * x - 1."
-        )
-    return np.clip(x, -1.0, 1.0).astype(np.float32)
+    if allow_empty and x.ndim in (3, 4) and len(x) == 0:
+        per_image = x.shape[1:] + ((1,) if x.ndim == 3 else ())
+        return np.zeros((0, *(shape or per_image)), np.float32)
+    return check_images(x, shape, name=name)
