@@ -119,3 +119,19 @@ def get_optimizer(identifier):
     if identifier is None:
         return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
     return keras.optimizers.get(identifier)
+
+
+def optimizer_pair(d_optimizer, g_optimizer):
+    """The two players' optimizers (:func:`get_optimizer` of each).
+
+    Raises:
+        ValueError: when both are one object: each keeps state (e.g. Adam's
+            moments) for its own network's weights.
+    """
+    d, g = get_optimizer(d_optimizer), get_optimizer(g_optimizer)
+    if d is g:
+        raise ValueError(
+            "d_optimizer and g_optimizer must be two optimizer objects: each "
+            "keeps state (e.g. Adam's moments) for its own network's weights."
+        )
+    return d, g

@@ -23,7 +23,7 @@ from ganlab.checks import (
     check_networks,
     check_options,
     check_remedies,
-    get_optimizer,
+    optimizer_pair,
     refuse_float16,
 )
 from ganlab.data import check_images, check_labels, training_data
@@ -215,13 +215,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self._check_pack(int(pack))
         refuse_float16(self.generator)
         super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer = get_optimizer(d_optimizer)
-        self.g_optimizer = get_optimizer(g_optimizer)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError(
-                "d_optimizer and g_optimizer must be two optimizer objects: each "
-                "keeps state for its own network's weights."
-            )
+        self.d_optimizer, self.g_optimizer = optimizer_pair(d_optimizer, g_optimizer)
         self.loss_fn = losses_lib.get(loss)
         self.d_steps, self.simultaneous = int(d_steps), bool(simultaneous)
         self.gradient_penalty, self.r1, self.r2 = map(float, (gradient_penalty, r1, r2))

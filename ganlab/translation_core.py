@@ -20,7 +20,7 @@ from keras import ops
 
 from ganlab import losses as losses_lib
 from ganlab.backend import StepAdapter, replica_count
-from ganlab.checks import get_optimizer
+from ganlab.checks import optimizer_pair
 from ganlab.data import check_images, shuffled_batches
 from ganlab.step import _assign, _values  # noqa: F401  (re-exported to the models)
 
@@ -188,13 +188,7 @@ class _Translator(StepAdapter, keras.Model):
 
     def _compile(self, d_optimizer, g_optimizer, d_vars, g_vars, loss, kwargs):
         super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer = get_optimizer(d_optimizer)
-        self.g_optimizer = get_optimizer(g_optimizer)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError(
-                "d_optimizer and g_optimizer must be two optimizer objects: each "
-                "keeps state (e.g. Adam's moments) for its own networks' weights."
-            )
+        self.d_optimizer, self.g_optimizer = optimizer_pair(d_optimizer, g_optimizer)
         # Built now, so that saved or backed-up optimizer state can be
         # restored before the first step.
         self.d_optimizer.build(d_vars)
