@@ -1,6 +1,8 @@
 """Image-to-image translation on MNIST: Pix2Pix against L1 alone, and CycleGAN.
 
-Three tasks, 28×28 digits, small networks, a few minutes each on 2 CPU cores:
+The tasks' data and the models come from :mod:`ganlab.translation_tasks`
+(as for ``python -m ganlab translate train``). Three tasks, 28×28 digits,
+small networks, a few minutes each on 2 CPU cores:
 
 - ``inpaint``: the lower half of the digit is hidden (set to black); restore
   the whole digit. Pix2Pix (U-Net + conditional PatchGAN, λ = 100) against
@@ -40,49 +42,22 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ganlab.datasets import load_mnist  # noqa: E402
-from ganlab.image_to_image import (  # noqa: E402
-    CycleGAN,
-    Pix2Pix,
-    make_patchgan_discriminator,
-    make_unet_generator,
-)
+from ganlab.image_to_image import make_unet_generator  # noqa: E402
 from ganlab.plotting import save_image_grid  # noqa: E402
 from ganlab.translation_core import array_batches, as_images  # noqa: E402
 from ganlab.translation_metrics import translation_scores  # noqa: E402
+from ganlab.translation_tasks import (  # noqa: E402
+    build_cyclegan,
+    build_pix2pix,
+    hide_lower_half,
+    low_resolution,
+    thick,
+    thin,
+)
 
 SHAPE = (28, 28, 1)
 # translate() on several models retraces TF's predict step: a harmless warning.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-def hide_lower_half(x: np.ndarray) -> np.ndarray:
-    """uint8 digits (N, 28, 28) with rows 14..27 set to 0 (black)."""
-    x = x.copy()
-    x[:, 14:] = 0
-    return x
-
-
-def low_resolution(x: np.ndarray) -> np.ndarray:
-    """4×4 average pooling to 7×7, then bilinear upsampling back to 28×28."""
-    from skimage.transform import resize
-
-    small = x.reshape(-1, 7, 4, 7, 4).astype(np.float32).mean(axis=(2, 4))
-    up = resize(small, (len(x), 28, 28), order=1, mode="edge", anti_aliasing=False)
-    return np.clip(np.round(up), 0, 255).astype(np.uint8)
-
-
-def thin(x: np.ndarray) -> np.ndarray:
-    """Thinner strokes: grayscale erosion with a 2×2 square."""
-    from skimage.morphology import erosion
-
-    return erosion(x, np.ones((1, 2, 2), bool))
-
-
-def thick(x: np.ndarray) -> np.ndarray:
-    """Thicker strokes: grayscale dilation with a disk of radius 1."""
-    from skimage.morphology import dilation, disk
-
-    return dilation(x, disk(1)[np.newaxis])
 
 
 def _score(outputs, targets, labels) -> dict:
@@ -113,10 +88,7 @@ def paired_task(name, make_input, data, args) -> None:
     epochs = dict(epochs=1, steps_per_epoch=args.steps, verbose=0)
 
     keras.utils.set_random_seed(args.seed)
-    g = make_unet_generator(SHAPE, width=args.width)
-    d = make_patchgan_discriminator(SHAPE, condition_shape=SHAPE, width=args.width)
-    model = Pix2Pix(g, d, seed=args.seed)
-    model.compile()
+    model = build_pix2pix(SHAPE, width=args.width, seed=args.seed)
     start = time.perf_counter()
     logs = model.fit((inputs, x_train), batch_size=args.batch_size, **epochs).history
     seconds = time.perf_counter() - start
@@ -161,22 +133,17 @@ def strokes_task(data, args) -> None:
     a_test, b_test = thin(x_test), thick(x_test)
     print(f"\nstrokes (CycleGAN): {half} thin and {len(x_train) - half} thick "
           f"training digits (disjoint), {args.cycle_steps} steps of "
-          f"{args.batch_size}, width {args.width}, seed {args.seed}")  # fmt: skip
+          f"{args.batch_size}, width {args.width}, λ_cyc {args.cycle_weight}, "
+          f"λ_id {args.identity_weight}·λ_cyc, seed {args.seed}")  # fmt: skip
     print(_row("thin as thick (input)", _score(a_test, b_test, y_test)))
     print(_row("thick as thin (input)", _score(b_test, a_test, y_test)))
 
     keras.utils.set_random_seed(args.seed)
     # Instance norm and no dropout, as the official CycleGAN generators.
-    nets = [
-        make_unet_generator(SHAPE, width=args.width, norm="instance", dropout=0.0)
-        for _ in "ab"
-    ]
-    nets += [
-        make_patchgan_discriminator(SHAPE, width=args.width, norm="instance")
-        for _ in "ab"
-    ]
-    model = CycleGAN(*nets, seed=args.seed)
-    model.compile()
+    model = build_cyclegan(
+        SHAPE, width=args.width, seed=args.seed, cycle_weight=args.cycle_weight,
+        identity_weight=args.identity_weight,
+    )  # fmt: skip
     start = time.perf_counter()
     logs = model.fit(
         a_train, b_train, batch_size=args.batch_size, epochs=1,
@@ -209,6 +176,10 @@ def main(argv=None) -> None:
     parser.add_argument("--tasks", default="inpaint,superres,strokes")
     parser.add_argument("--steps", type=int, default=1500, help="Pix2Pix/L1 steps")
     parser.add_argument("--cycle-steps", type=int, default=1000)
+    parser.add_argument("--cycle-weight", type=float, default=10.0, help="λ_cyc")
+    parser.add_argument(
+        "--identity-weight", type=float, default=0.5, help="λ_id as a share of λ_cyc"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--n-test", type=int, default=2000)

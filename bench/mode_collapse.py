@@ -57,7 +57,21 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "pack2": ({"pack": 2}, {"pack": 2}),
     "pack4": ({"pack": 4}, {"pack": 4}),
     "mbstd": ({}, {"minibatch_std": True}),
+    # The hinge loss of Lim & Ye 2017 / Miyato et al. 2018.
+    "hinge": ({"loss": "hinge"}, {}),
+    # R1 (Mescheder et al. 2018): (γ/2)·E‖∇D(x)‖² on real samples, γ = 1.
+    "r1": ({"r1": 1.0}, {}),
+    # MGAN (Hoang et al. 2018): K = 4 generators sharing all but their first
+    # layer, D with a K-way classifier head, β = 1 (the defaults of the MGAN
+    # class in the authors' code, qhoangdl/MGAN); see ganlab.mixtures.
+    "mgan": ({"mgan_beta": 1.0}, {"num_generators": 4}),
+    # GMAN (Durugkar et al. 2017): N = 5 discriminators, G on their softmax
+    # mean with λ = 1 (the paper's GMAN-1).
+    "gman": ({"gman_lambda": 1.0}, {"num_discriminators": 5}),
 }
+
+# name -> generator builder options (the generator of a mixture).
+G_OPTIONS: dict[str, dict] = {"mgan": {"num_generators": 4}}
 
 # The default recipe (see bench/README.md, "Mode collapse").
 STEPS = 12000
@@ -170,7 +184,12 @@ def train_one(
     if options.get("unrolled_steps"):
         options.setdefault("unrolled_lr", unrolled_lr)
     gan = GAN(
-        models.make_mlp_generator(latent_dim=latent_dim, hidden=hidden, depth=depth),
+        models.make_mlp_generator(
+            latent_dim=latent_dim,
+            hidden=hidden,
+            depth=depth,
+            **G_OPTIONS.get(variant, {}),
+        ),
         models.make_mlp_discriminator(hidden=hidden, depth=depth, **d_options),
         seed=seed,
     )

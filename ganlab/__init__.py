@@ -7,6 +7,9 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   (unconditional or conditioned on ``num_classes``), ``make_mlp_generator``,
   ``make_mlp_discriminator``, ``MinibatchStdDev``;
 - the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``, ``build_dcgan``;
+  several generators (MGAN) or discriminators (GMAN) (:mod:`ganlab.mixtures`):
+  ``num_generators=`` / ``num_discriminators=`` in the builders,
+  ``discriminator_ensemble``;
   self-conditioning (:mod:`ganlab.clusters`): ``pixel_clusters``,
   ``fit_self_conditioned``;
 - image-to-image translation (:mod:`ganlab.image_to_image`): ``Pix2Pix``
@@ -55,14 +58,17 @@ from ganlab import (
     doctor,
     evaluation,
     evaluator,
+    image_folders,
     image_to_image,
     latent,
     legacy,  # noqa: F401  (registers ganlab 0.1's class names for loading)
     losses,
     metrics,
+    mixtures,
     models,
     plotting,
     precision,
+    recipes,
     toy,
 )
 from ganlab.callbacks import ClassGridMonitor, GANMonitor
@@ -71,8 +77,11 @@ from ganlab.data import check_images
 from ganlab.datasets import load_mnist
 from ganlab.doctor import GANDoctor
 from ganlab.evaluation import QualityMonitor, evaluate, format_report
+from ganlab.evaluator import InceptionWeightsError
 from ganlab.gan import GAN, build_dcgan
+from ganlab.image_folders import load_image_folder
 from ganlab.image_to_image import CycleGAN, Pix2Pix, TranslationMonitor
+from ganlab.mixtures import discriminator_ensemble
 from ganlab.models import (
     MinibatchStdDev,
     make_discriminator,
@@ -81,6 +90,7 @@ from ganlab.models import (
     make_mlp_generator,
 )
 from ganlab.precision import bfloat16_supported, set_precision
+from ganlab.recipes import folder_recipe
 from ganlab.toy import mode_metrics
 
 __version__ = "0.2.0"
@@ -93,6 +103,7 @@ __all__ = [
     "ClassGridMonitor",
     "GANDoctor",
     "GANMonitor",
+    "InceptionWeightsError",
     "MinibatchStdDev",
     "QualityMonitor",
     "augment",
@@ -103,14 +114,18 @@ __all__ = [
     "clusters",
     "data",
     "datasets",
+    "discriminator_ensemble",
     "doctor",
     "evaluate",
     "evaluation",
     "evaluator",
+    "image_folders",
     "image_to_image",
     "fit_self_conditioned",
+    "folder_recipe",
     "format_report",
     "latent",
+    "load_image_folder",
     "load_mnist",
     "losses",
     "make_discriminator",
@@ -118,11 +133,13 @@ __all__ = [
     "make_mlp_discriminator",
     "make_mlp_generator",
     "metrics",
+    "mixtures",
     "mode_metrics",
     "models",
     "pixel_clusters",
     "plotting",
     "precision",
+    "recipes",
     "set_precision",
     "toy",
 ]

@@ -8,6 +8,9 @@ cannot be combined, or a float16 policy.
 from __future__ import annotations
 
 import keras
+import numpy as np
+
+from ganlab.mixtures import num_heads
 
 
 def check_networks(generator, discriminator, latent_dim):
@@ -19,14 +22,14 @@ def check_networks(generator, discriminator, latent_dim):
                 f"ganlab.make_{what}()); got {type(net).__name__}."
             )
     g_in, d_in = generator.input_shape, discriminator.input_shape
-    conditional = isinstance(g_in, list)
-    if conditional != isinstance(d_in, list):
+    conditional = isinstance(g_in, list) and isinstance(d_in, list)
+    if isinstance(d_in, list) and not conditional:
         raise ValueError(
             "Either both networks take labels (a generator on [z, y], a "
             "discriminator on [x, y]) or neither does; build both with the same "
             "num_classes."
         )
-    z_shape = g_in[0] if conditional else g_in
+    z_shape = g_in[0] if isinstance(g_in, list) else g_in
     if len(z_shape) != 2:
         raise ValueError(
             f"The generator must take noise of shape (batch, latent_dim); its input "
@@ -41,7 +44,7 @@ def check_networks(generator, discriminator, latent_dim):
     num_classes = int(g_in[1][-1]) if conditional else None
     _check_pair(generator.output_shape, d_in[0] if conditional else d_in, num_classes,
                 d_in[1][-1] if conditional else None)  # fmt: skip
-    _check_logit(discriminator)
+    _check_logit(generator, discriminator)
     return int(z_shape[-1]), num_classes
 
 
@@ -63,13 +66,15 @@ def _check_pair(g_out, d_in, num_classes, d_label_dim) -> None:
         )
 
 
-def _check_logit(discriminator) -> None:
+def _check_logit(generator, discriminator) -> None:
     out = discriminator.output_shape
-    if tuple(out[1:]) not in ((1,), ()):
+    if isinstance(out, list) or len(out) not in (1, 2) or (out[1:] and not out[1]):
         raise ValueError(
-            "The discriminator must end in one logit per image, shape (batch, 1); "
-            f"its output shape is {out}."
+            "The discriminator must end in one logit per image, shape (batch, 1) "
+            "(or (batch, N) for N discriminators, (batch, 1 + K) for a mixture of "
+            f"K generators; see ganlab.mixtures); its output shape is {out}."
         )
+    num_heads(generator, discriminator)
     last = discriminator.layers[-1]
     activation = getattr(last, "activation", None)
     if getattr(activation, "__name__", "") == "sigmoid":
@@ -100,6 +105,28 @@ def check_remedies(gp, r1, r2, noise, noise_steps, unrolled, ema) -> None:
         raise ValueError(f"instance_noise_steps must be >= 1, got {noise_steps}.")
     if not 0.0 <= float(ema) < 1.0:
         raise ValueError(f"ema must be in [0, 1) (e.g. 0.999), got {ema}.")
+
+
+def check_label_prior(prior, num_classes):
+    """A GAN's label prior (None, "data" or (K,) float64 summing to exactly
+    1), or a ValueError that says what it must be."""
+    if prior is not None and not isinstance(prior, str):
+        prior = np.asarray(prior, dtype="float64")
+        if num_classes is None or prior.shape != (num_classes,):
+            raise ValueError(
+                f"label_prior must have shape ({num_classes},) for this "
+                f"conditional GAN; got {prior.shape}."
+            )
+        if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
+            raise ValueError("label_prior must be probabilities summing to 1.")
+        # Exactly 1 in float64: Generator.choice allows only ~1e-8 (a
+        # float32 prior from label counts is further off).
+        prior = prior / prior.sum()
+    elif prior is not None and prior != "data":
+        raise ValueError(f"label_prior must be None, 'data' or (K,); got {prior!r}.")
+    if prior is not None and num_classes is None:
+        raise ValueError("label_prior needs a conditional GAN (networks with y).")
+    return prior
 
 
 def refuse_float16(generator) -> None:
@@ -135,3 +162,13 @@ def optimizer_pair(d_optimizer, g_optimizer):
             "keeps state (e.g. Adam's moments) for its own network's weights."
         )
     return d, g
+
+
+def serialize_optimizer(optimizer) -> dict:
+    """The optimizer's config, loadable on every backend: PyTorch's Adam is
+    a class of ``keras.src.backend.torch``, whose import on another backend
+    fails (or crashes TensorFlow); name the public class instead."""
+    config = keras.saving.serialize_keras_object(optimizer)
+    if str(config.get("module", "")).startswith("keras.src.backend."):
+        config["module"] = "keras.optimizers"
+    return config

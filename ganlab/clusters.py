@@ -27,27 +27,42 @@ import numpy as np
 
 from ganlab.data import check_images
 
+CLUSTER_SIDE = 32  # larger images are shrunk to this side before clustering
+
 
 def pixel_clusters(
-    images, k: int, *, components: int = 50, iterations: int = 20, seed: int = 0
+    images,
+    k: int,
+    *,
+    components: int = 50,
+    iterations: int = 20,
+    seed: int = 0,
+    progress: bool = False,
 ) -> np.ndarray:
     """k-means cluster ids of images, computed from the pixels alone.
 
-    The images are flattened and centred, projected on their ``components``
-    leading principal components (the eigenvectors of XᵀX with the largest
-    eigenvalues), and clustered by ``scipy.cluster.vq.kmeans2`` with
-    k-means++ seeding. k-means minimises the within-cluster sum of squares
-    Σ_i ‖p_i − μ_{c(i)}‖² over the assignments c and the centres μ; it does
-    not depend on the images' scale or offset, so uint8 and [-1, 1] images
-    give the same clusters.
+    Images larger than ``CLUSTER_SIDE`` (32) pixels on a side are first
+    shrunk, aspect kept, with anti-aliasing (``skimage.transform.resize``):
+    clusters follow layout and colour, which 32×32 keeps, and a 128×128×3
+    image would otherwise give 49,152 pixels to decompose. The images are
+    then flattened and centred, projected on their ``components`` leading
+    principal components (eigenvectors of the smaller of XᵀX and XXᵀ), and
+    clustered by ``scipy.cluster.vq.kmeans2`` with k-means++ seeding.
+    k-means minimises the within-cluster sum of squares Σ_i ‖p_i − μ_{c(i)}‖²
+    over the assignments c and the centres μ; it does not depend on the
+    images' scale or offset, so uint8 and [-1, 1] images give the same
+    clusters.
 
     Args:
-        images: array (N, H, W) or (N, H, W, C), any numeric dtype and range.
+        images: array (N, H, W) or (N, H, W, C) of any size and any number
+            of channels, or (N, D) vectors; any numeric dtype and range.
         k: number of clusters, 2 ≤ k ≤ N.
         components: principal components kept (fewer if the images have
             fewer pixels or N is smaller).
         iterations: k-means iterations.
         seed: seed of the k-means++ seeding; the same seed gives the same ids.
+        progress: show a ``keras.utils.Progbar``: one step for the principal
+            components, one per k-means iteration.
 
     Returns:
         int32 array (N,) of cluster ids in [0, k).
@@ -56,8 +71,6 @@ def pixel_clusters(
         ValueError: for non-numeric or empty images, NaN or inf, or k out of
             range.
     """
-    from scipy.cluster.vq import kmeans2
-
     x = np.asarray(images)
     if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
         raise ValueError(f"images must hold numbers; got dtype {x.dtype}.")
@@ -69,14 +82,65 @@ def pixel_clusters(
         raise ValueError(
             f"k must be between 2 and the number of images ({len(x)}); got {k}."
         )
-    x = x.reshape(len(x), -1).astype("float32")
+    bar = _progress_bar(iterations + 1) if progress else None
+    x = _shrink(x).reshape(len(x), -1)
     if not np.isfinite(x).all():
         raise ValueError("images contain NaN or inf; clean them before clustering.")
-    x -= x.mean(axis=0)
+    projected = _principal_components(x, components)
+    if bar is not None:
+        bar.update(1)
+    return _kmeans(projected, int(k), iterations=int(iterations), seed=seed, bar=bar)
+
+
+def _progress_bar(steps: int):
+    import keras  # only here: importing keras is slow
+
+    return keras.utils.Progbar(steps, unit_name="step")
+
+
+def _shrink(x: np.ndarray, side: int = CLUSTER_SIDE) -> np.ndarray:
+    """float32 images, shrunk so that neither side exceeds ``side``."""
+    if x.ndim not in (3, 4) or max(x.shape[1:3]) <= side:
+        return x.astype("float32")
+    from skimage.transform import resize
+
+    scale = side / max(x.shape[1:3])
+    shape = tuple(max(1, round(s * scale)) for s in x.shape[1:3]) + x.shape[3:]
+    out = np.empty((len(x), *shape), "float32")
+    for start in range(0, len(x), 1000):  # bounded memory for large folders
+        chunk = x[start : start + 1000].astype("float32")
+        out[start : start + 1000] = resize(
+            chunk, (len(chunk), *shape), anti_aliasing=True, preserve_range=True
+        )
+    return out
+
+
+def _principal_components(x: np.ndarray, components: int) -> np.ndarray:
+    """(N, c) coordinates of the centred rows of ``x`` on their c leading
+    principal components, from the smaller Gram matrix."""
+    x = x - x.mean(axis=0)
     n_components = max(1, min(int(components), x.shape[1], len(x) - 1))
-    _, vectors = np.linalg.eigh(x.T @ x)  # eigenvalues in ascending order
-    projected = x @ vectors[:, ::-1][:, :n_components]
-    _, ids = kmeans2(projected, int(k), iter=int(iterations), minit="++", seed=seed)
+    if x.shape[1] <= len(x):
+        _, vectors = np.linalg.eigh(x.T @ x)  # eigenvalues in ascending order
+        return x @ vectors[:, ::-1][:, :n_components]
+    # Fewer images than pixels: XXᵀ = UΛUᵀ gives the same coordinates UΛ^½.
+    values, vectors = np.linalg.eigh(x @ x.T)
+    values, vectors = values[::-1][:n_components], vectors[:, ::-1][:, :n_components]
+    return vectors * np.sqrt(np.maximum(values, 0.0))
+
+
+def _kmeans(points, k: int, *, iterations: int, seed: int, bar=None) -> np.ndarray:
+    """``kmeans2(points, k, iter=iterations, minit="++", seed=seed)``'s ids,
+    one iteration per call so that ``bar`` can advance (same result)."""
+    from scipy.cluster.vq import kmeans2
+
+    centres, ids = kmeans2(points, k, iter=1, minit="++", seed=seed)
+    if bar is not None:
+        bar.update(2)
+    for step in range(1, iterations):
+        centres, ids = kmeans2(points, centres, iter=1, minit="matrix")
+        if bar is not None:
+            bar.update(step + 2)
     return ids.astype("int32")
 
 

@@ -21,7 +21,11 @@ import keras
 import numpy as np
 
 from ganlab import metrics
-from ganlab.evaluator import classifier_outputs, inception_features
+from ganlab.evaluator import (
+    classifier_outputs,
+    inception_features,
+    inception_weights_path,
+)
 
 FeatureFn = Callable[[np.ndarray], np.ndarray]
 
@@ -72,8 +76,10 @@ def extract(
         images: (N, H, W[, C]) images, float in [-1, 1] or uint8 in [0, 255].
         features: ``"mnist"`` (the shipped MNIST evaluator: 128-d features and
             10 class probabilities; 28x28x1 images only), ``"inception"``
-            (InceptionV3 pool features, 2048-d; downloads ImageNet weights
-            once), or a function mapping images to (N, D) features.
+            (InceptionV3 pool features, 2048-d; Keras downloads the ImageNet
+            weights once, where the internet is reachable, into
+            ``~/.keras/models/``), or a function mapping images to (N, D)
+            features.
 
     Returns:
         ``(features, probs)``: (N, D) float32 features, and (N, 10)
@@ -160,7 +166,11 @@ def evaluate(
             biased upwards at small n).
         features: ``"mnist"``, ``"inception"`` or a function; see
             :func:`extract`. The Inception Score and class coverage need
-            class probabilities, so only ``"mnist"`` reports them.
+            class probabilities, so only ``"mnist"`` reports them. For your
+            own images use ``"inception"`` and read KID first: unlike FID it
+            is unbiased, so it compares fairly at the few hundred or
+            thousand images a folder holds (Bińkowski et al. 2018,
+            "Demystifying MMD GANs").
         seed: seed for sampling the GAN, the real subset and KID's subsets.
         **metric_kwargs: passed to :func:`evaluate_features` (``k_pr``,
             ``k_dc``, ``kid_subsets``, ``kid_subset_size``, ``is_splits``,
@@ -170,9 +180,17 @@ def evaluate(
         A flat, JSON-serializable dict: the entries of
         :func:`evaluate_features`, plus ``n_generated``, ``n_real`` and
         ``seconds`` (wall time of the whole call, sampling included).
+
+    Raises:
+        ValueError: for n < 2 or images a feature extractor cannot take.
+        ganlab.evaluator.InceptionWeightsError: ``features="inception"``
+            when InceptionV3's weights are neither cached nor downloadable
+            (checked before any image is drawn).
     """
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}.")
+    if isinstance(features, str) and features == "inception":
+        inception_weights_path()  # fail before the slow part, not after
     start = time.perf_counter()
     fake_images = _sample_images(generated, n, seed)
     real_images = _subsample(real, n, seed)
@@ -208,8 +226,21 @@ def _format_value(value: float, std: float | None) -> str:
     return text if not std else f"{text} ± {std:.2g}"
 
 
+def _report_rows(results: dict) -> tuple:
+    """The report's rows: KID first when there are no class probabilities
+    (Inception or custom features, for which it is the fair number at small
+    n), else the Inception Score first."""
+    if "is_mean" in results:
+        return _ROWS
+    kid = tuple(row for row in _ROWS if row[0] == "kid_mean")
+    return kid + tuple(row for row in _ROWS if row[0] != "kid_mean")
+
+
 def format_report(results: dict) -> str:
     """A readable multi-line report of :func:`evaluate`'s results.
+
+    The Inception Score leads when there is one (MNIST features); otherwise
+    KID, which unlike the Fréchet distance is unbiased at small n.
 
     Args:
         results: the dict returned by :func:`evaluate` or
@@ -224,7 +255,7 @@ def format_report(results: dict) -> str:
     if "seconds" in results:
         head += f" ({results['seconds']:.1f} s)"
     lines = [head]
-    for key, label, std_key, comment in _ROWS:
+    for key, label, std_key, comment in _report_rows(results):
         if key in results:
             value = _format_value(results[key], results.get(std_key))
             lines.append(f"  {label:<17}{value:<20}{comment}")

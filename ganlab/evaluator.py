@@ -9,8 +9,13 @@ Two networks turn images into the vectors the metrics compare:
   density/coverage) and its softmax the class probabilities (Inception Score,
   class coverage). Nothing is downloaded.
 * **InceptionV3** from ``keras.applications`` (``include_top=False``,
-  average pooling, 2048-d features), the standard FID feature space for other
-  data sets. Its ImageNet weights download on first use.
+  average pooling, 2048-d features; Szegedy et al. 2016, "Rethinking the
+  Inception Architecture"), the standard FID feature space for other data
+  sets (Heusel et al. 2017). Its ImageNet weights (about 90 MB) are
+  downloaded once by Keras, where the internet is reachable, and cached in
+  ``~/.keras/models/`` (``$KERAS_HOME/models/``);
+  :func:`inception_weights_path` finds them or raises
+  :class:`InceptionWeightsError`, which says how to copy them in by hand.
 
 Images follow ganlab's convention: float arrays in [-1, 1] of shape
 (N, H, W) or (N, H, W, C). uint8 arrays in [0, 255] are accepted too and
@@ -20,6 +25,8 @@ scaled to [-1, 1].
 from __future__ import annotations
 
 import functools
+import os
+import socket
 from pathlib import Path
 
 import keras
@@ -29,6 +36,17 @@ WEIGHTS_PATH = Path(__file__).parent / "weights" / "mnist_classifier.weights.h5"
 FEATURE_LAYER = "features"
 FEATURE_DIM = 128
 INCEPTION_SIZE = 299
+INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+INCEPTION_WEIGHTS_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+    + INCEPTION_WEIGHTS_FILE
+)
+_INCEPTION_WEIGHTS_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"  # keras.applications'
+_DOWNLOAD_TIMEOUT_S = 30  # per socket operation: fail, do not hang, offline
+
+
+class InceptionWeightsError(FileNotFoundError):
+    """InceptionV3's ImageNet weights are not cached and cannot be fetched."""
 
 
 def build_mnist_classifier() -> keras.Model:
@@ -157,8 +175,70 @@ def classifier_probabilities(images: np.ndarray, batch_size: int = 1000) -> np.n
     return classifier_outputs(images, batch_size)[1]
 
 
+def keras_cache_dir() -> Path:
+    """Where Keras caches downloads: ``$KERAS_HOME``, else ``~/.keras``."""
+    return Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser()
+
+
+def inception_weights_path(*, download: bool = True) -> Path:
+    """The local file of InceptionV3's ImageNet weights (no top), fetched once.
+
+    Looks in ``keras_cache_dir() / "models"`` (``~/.keras/models/``), where
+    ``keras.applications.InceptionV3(weights="imagenet")`` keeps them. When
+    the file is missing and ``download`` is true, Keras downloads it there
+    from :data:`INCEPTION_WEIGHTS_URL` (about 90 MB, checked against its
+    MD5), with a 30 s time-out per network operation.
+
+    Returns:
+        Path of the weights file.
+
+    Raises:
+        InceptionWeightsError: the file is missing and ``download`` is false
+            or the download failed (no internet, a proxy, a time-out); the
+            message says where to put a copy.
+    """
+    cached = keras_cache_dir() / "models" / INCEPTION_WEIGHTS_FILE
+    if cached.is_file():
+        return cached
+    reason = "download=False"
+    if download:
+        old_timeout = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT_S)
+        try:
+            return Path(
+                keras.utils.get_file(
+                    INCEPTION_WEIGHTS_FILE,
+                    INCEPTION_WEIGHTS_URL,
+                    cache_dir=str(keras_cache_dir()),
+                    cache_subdir="models",
+                    file_hash=_INCEPTION_WEIGHTS_MD5,
+                )  # fmt: skip
+            )
+        except Exception as err:  # urllib, hash and OS errors alike
+            reason = f"{type(err).__name__}: {err}"
+        finally:
+            socket.setdefaulttimeout(old_timeout)
+    raise InceptionWeightsError(_missing_weights_message(cached, reason))
+
+
+def _missing_weights_message(cached: Path, reason: str) -> str:
+    return (
+        "Inception features need InceptionV3's ImageNet weights, which Keras "
+        f"downloads once (about 90 MB, from {INCEPTION_WEIGHTS_URL}) and keeps in "
+        f"{cached.parent}; they are not there and could not be fetched ({reason}). "
+        'On a machine with internet, run  python -c "import keras; '
+        "keras.applications.InceptionV3(include_top=False, weights='imagenet')\"  "
+        f"and copy ~/.keras/models/{INCEPTION_WEIGHTS_FILE} to {cached} here (or "
+        "download that URL to it). MNIST digits need no download: the shipped "
+        "MNIST evaluator scores them (features='mnist'; python -m ganlab "
+        "evaluate without --images)."
+    )
+
+
 @functools.cache
 def _inception(weights: str | None) -> keras.Model:
+    if weights == "imagenet":
+        weights = str(inception_weights_path())
     return keras.applications.InceptionV3(
         include_top=False,
         weights=weights,
@@ -179,12 +259,19 @@ def inception_features(
     Args:
         images: (N, H, W) or (N, H, W, C) with C in {1, 3}; float in [-1, 1]
             or uint8 in [0, 255].
-        weights: ``"imagenet"`` (downloads once, ~90 MB), a path to a weights
-            file, or None for random weights (for tests of the plumbing).
+        weights: ``"imagenet"`` (downloaded once, ~90 MB: see
+            :func:`inception_weights_path`), a path to a weights file, or
+            None for random weights (for tests of the plumbing).
         batch_size: images per forward pass.
 
     Returns:
         float32 array (N, 2048), values ≥ 0.
+
+    Raises:
+        InceptionWeightsError: ``"imagenet"`` weights that are not cached
+            and cannot be downloaded.
+        ValueError: images that are not (N, H, W[, C]) with 1 or 3 channels
+            in [-1, 1] or uint8.
     """
     images = to_model_range(images)
     if images.shape[-1] not in (1, 3):

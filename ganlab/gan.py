@@ -18,13 +18,16 @@ import numpy as np
 
 from ganlab import augment as augment_lib
 from ganlab import losses as losses_lib
+from ganlab import mixtures
 from ganlab.backend import StepAdapter
 from ganlab.checks import (
+    check_label_prior,
     check_networks,
     check_options,
     check_remedies,
     optimizer_pair,
     refuse_float16,
+    serialize_optimizer,
 )
 from ganlab.data import check_images, check_labels, training_data
 from ganlab.models import make_discriminator, make_generator
@@ -52,6 +55,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
             training labels have them (set by ``fit``; self-conditioning);
             or a (K,) probability vector.
         seed: seed of the model's noise generator, for reproducible runs.
+
+    Several generators (MGAN) or discriminators (GMAN) are properties of
+    the networks too; see :mod:`ganlab.mixtures`.
 
     Raises:
         ValueError: for networks that do not fit together, with the fix.
@@ -88,6 +94,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self.latent_dim, self.num_classes = check_networks(
             generator, discriminator, latent_dim
         )
+        self.num_generators, self.num_critics = mixtures.num_heads(
+            generator, discriminator
+        )
         self.image_shape = tuple(generator.output_shape[1:])
         self.label_prior = label_prior
         self.seed = seed
@@ -103,25 +112,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
 
     @label_prior.setter
     def label_prior(self, prior) -> None:
-        if prior is not None and not isinstance(prior, str):
-            prior = np.asarray(prior, dtype="float64")
-            if self.num_classes is None or prior.shape != (self.num_classes,):
-                raise ValueError(
-                    f"label_prior must have shape ({self.num_classes},) for this "
-                    f"conditional GAN; got {prior.shape}."
-                )
-            if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
-                raise ValueError("label_prior must be probabilities summing to 1.")
-            # Exactly 1 in float64: Generator.choice allows only ~1e-8 (a
-            # float32 prior from label counts is further off).
-            prior = prior / prior.sum()
-        elif prior is not None and prior != "data":
-            raise ValueError(
-                f"label_prior must be None, 'data' or (K,); got {prior!r}."
-            )
-        if prior is not None and self.num_classes is None:
-            raise ValueError("label_prior needs a conditional GAN (networks with y).")
-        self._label_prior = prior
+        self._label_prior = check_label_prior(prior, self.num_classes)
 
     # ------------------------------------------------------------ compile --
     def compile(
@@ -144,6 +135,8 @@ class GAN(StepAdapter, GameStep, keras.Model):
         augment=None,
         ada_target: float = 0.6,
         ada_speed: int = 100_000,
+        mgan_beta: float = 1.0,
+        gman_lambda: float = 0.0,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -200,6 +193,10 @@ class GAN(StepAdapter, GameStep, keras.Model):
                 r_t = E[sign(D(x))]; p rises while r_t is above it.
             ada_speed: images over which p may move from 0 to 1. The paper
                 uses 500,000; 100,000 suits CPU-length runs.
+            mgan_beta: β of MGAN's diversity term β·CE(C(G_k(z)), k) in G's
+                loss, for a mixture of generators (:mod:`ganlab.mixtures`).
+            gman_lambda: λ of GMAN's softmax mean of N discriminators' losses
+                for G: 0 the mean, ``float("inf")`` the max.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
 
@@ -213,6 +210,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
         check_remedies(gradient_penalty, r1, r2, instance_noise, instance_noise_steps,
                         unrolled_steps, ema)  # fmt: skip
         self._check_pack(int(pack))
+        mixtures.check_options(self.num_generators, mgan_beta, gman_lambda, pack)
         refuse_float16(self.generator)
         super().compile(optimizer=None, loss=None, **kwargs)
         self.d_optimizer, self.g_optimizer = optimizer_pair(d_optimizer, g_optimizer)
@@ -224,6 +222,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self.unrolled_steps = int(unrolled_steps)
         self.unrolled_lr = None if unrolled_lr is None else float(unrolled_lr)
         self.pack, self.ema = int(pack), float(ema)
+        self.mgan_beta, self.gman_lambda = float(mgan_beta), float(gman_lambda)
         self._setup_augment(augment, ada_target, ada_speed)
         if self.ema and getattr(self, "ema_generator", None) is None:
             self.ema_generator = keras.models.clone_model(self.generator)
@@ -272,10 +271,12 @@ class GAN(StepAdapter, GameStep, keras.Model):
             "augment": keras.saving.serialize_keras_object(self.augmenter),
             "ada_target": self.ada_target,
             "ada_speed": self.ada_speed,
+            "mgan_beta": self.mgan_beta,
+            "gman_lambda": self.gman_lambda,
         }
         return {
-            "d_optimizer": _serialize_optimizer(self.d_optimizer),
-            "g_optimizer": _serialize_optimizer(self.g_optimizer),
+            "d_optimizer": serialize_optimizer(self.d_optimizer),
+            "g_optimizer": serialize_optimizer(self.g_optimizer),
             **options,
             **self._gan_compile_kwargs,
         }
@@ -390,7 +391,11 @@ class GAN(StepAdapter, GameStep, keras.Model):
     def sample_labels(self, n: int, *, seed: int | None = None) -> np.ndarray:
         """Class ids (n,) for samples nobody chose labels for, following
         :attr:`label_prior`: every class equally often (i mod K) by default,
-        else drawn from the prior with ``seed``."""
+        else drawn from the prior with ``seed``. For a mixture of K
+        generators: generator ids drawn uniformly with ``seed``."""
+        if self.num_generators:
+            rng = np.random.default_rng(None if seed is None else (int(seed), 1))
+            return rng.integers(0, self.num_generators, int(n))
         if self.num_classes is None:
             raise ValueError("An unconditional GAN has no labels to sample.")
         prior = self.label_prior
@@ -406,8 +411,9 @@ class GAN(StepAdapter, GameStep, keras.Model):
         Args:
             n: number of images.
             labels: for a conditional GAN, ids (n,) or one-hot rows (n, K) (a
-                mix of two classes interpolates between them); None draws
-                them with :meth:`sample_labels`. Must be None otherwise.
+                mix of two classes interpolates between them); for a mixture
+                of K generators, which generator draws each image; None
+                draws them with :meth:`sample_labels`. Must be None otherwise.
             seed: an int gives the same images every time, after save/load
                 and on every backend (the noise comes from NumPy's generator);
                 None draws fresh noise from the model's seed generator.
@@ -427,7 +433,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
                 "as generate(n, labels=...)."
             )
         n = int(n)
-        if self.num_classes is not None and labels is None:
+        if (self.num_classes or self.num_generators) and labels is None:
             labels = self.sample_labels(n, seed=seed)
         z = self.noise(n, seed=seed)
         return self.generate_from(z, labels=labels, batch_size=batch_size)
@@ -454,11 +460,11 @@ class GAN(StepAdapter, GameStep, keras.Model):
             raise ValueError(
                 f"Noise must have shape (n, {self.latent_dim}); got {z.shape}."
             )
-        inputs = z
-        if self.num_classes is not None:
+        inputs, classes = z, self.num_classes or self.num_generators
+        if classes:
             if labels is None:
                 labels = self.sample_labels(len(z))
-            inputs = [z, check_labels(labels, self.num_classes, n=len(z))]
+            inputs = [z, check_labels(labels, classes, n=len(z))]
         elif labels is not None:
             raise ValueError("This GAN is unconditional: leave labels=None.")
         if len(z) == 0:
@@ -480,17 +486,8 @@ class GAN(StepAdapter, GameStep, keras.Model):
         if self.num_classes is not None:
             inputs = [x, check_labels(labels, self.num_classes, n=len(x))]
         out = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)
-        return np.asarray(out, "float32").reshape(len(x), -1).mean(axis=1)
-
-
-def _serialize_optimizer(optimizer) -> dict:
-    """The optimizer's config, loadable on every backend: PyTorch's Adam is
-    a class of ``keras.src.backend.torch``, whose import on another backend
-    fails (or crashes TensorFlow); name the public class instead."""
-    config = keras.saving.serialize_keras_object(optimizer)
-    if str(config.get("module", "")).startswith("keras.src.backend."):
-        config["module"] = "keras.optimizers"
-    return config
+        out = np.asarray(out, "float32").reshape(len(x), -1)
+        return out[:, :1].mean(axis=1) if self.num_generators else out.mean(axis=1)
 
 
 def build_dcgan(

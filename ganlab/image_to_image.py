@@ -231,8 +231,9 @@ class Pix2Pix(_Translator):
                 (N, H, W, C_out) (the channel axis may be left out when it
                 is 1), uint8 in [0, 255] or float in [-1, 1]; or a
                 ``tf.data.Dataset`` of (input, target) pairs, batched or
-                not, with the same conventions (floats are checked on the
-                first batch).
+                not, with the same conventions (one pass over it finds each
+                side's value range, which :func:`ganlab.data.pixel_scale`
+                reads as [0, 255] pixels or [-1, 1] values).
             batch_size: pairs per step for arrays (default 32) and for
                 unbatched datasets.
             shuffle: reshuffle the arrays every epoch (datasets keep their

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import keras
 from keras import layers, ops
 
+from ganlab import mixtures
+
 MIN_START_SIDE = 4
 
 
@@ -67,6 +69,7 @@ def make_generator(
     bn_momentum: float = 0.9,
     batch_norm: bool = True,
     name: str = "generator",
+    num_generators: int | None = None,
 ) -> keras.Model:
     """The DCGAN generator: noise vector (and label) → image.
 
@@ -95,6 +98,11 @@ def make_generator(
             DCGAN paper (Radford et al. 2016) credits BatchNorm in G with
             keeping the generator from collapsing all samples to one point.
         name: model name.
+        num_generators: K ≥ 2 for a mixture of K generators (MGAN, Hoang et
+            al. 2018, see :mod:`ganlab.mixtures`): the model takes
+            ``[z, k]`` with k (batch, K) one-hot, its first Dense is K
+            separate layers and the rest is shared, as in the paper. Pair
+            it with ``make_discriminator(num_generators=K)``.
 
     Returns:
         A functional model mapping z (batch, latent_dim), or ``[z, y]`` with
@@ -102,8 +110,8 @@ def make_generator(
         float32 images in [-1, 1]. The channel axis is kept even when C = 1.
 
     Raises:
-        ValueError: for a bad ``image_shape``, ``latent_dim`` or
-            ``num_classes``.
+        ValueError: for a bad ``image_shape``, ``latent_dim``,
+            ``num_classes`` or ``num_generators``, or both of the last two.
     """
     height, width_px, channels = _check_image_shape(image_shape)
     if latent_dim < 1:
@@ -111,12 +119,10 @@ def make_generator(
     n = num_upsamplings(image_shape)
     h0, w0 = height // 2**n, width_px // 2**n
 
-    z = keras.Input((latent_dim,), name="z")
-    inputs, x = z, z
-    if num_classes is not None:
-        label = keras.Input((check_num_classes(num_classes),), name="label")
-        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, label])
-    x = layers.Dense(h0 * w0 * 4 * width, use_bias=not batch_norm)(x)
+    inputs, x = _first_layer(
+        latent_dim, h0 * w0 * 4 * width, num_generators, num_classes,
+        use_bias=not batch_norm,
+    )  # fmt: skip
     if batch_norm:
         x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.LeakyReLU(0.2)(x)
@@ -150,6 +156,8 @@ def make_discriminator(
     minibatch_std: bool = False,
     pack: int = 1,
     name: str = "discriminator",
+    num_generators: int | None = None,
+    num_discriminators: int | None = None,
 ) -> keras.Model:
     """The DCGAN discriminator: image (and label) → one real/fake logit.
 
@@ -192,19 +200,32 @@ def make_discriminator(
             channel axis, shape (H, W, m·C), and m labels, (m·K) (see
             ``GAN.compile(pack=m)``).
         name: model name.
+        num_generators: K for a mixture of K generators (MGAN): MGAN's
+            classifier as a second head on the features; the output becomes
+            (batch, 1 + K), the logit first (see :mod:`ganlab.mixtures`).
+        num_discriminators: N ≥ 2 independently initialised discriminators
+            (GMAN, Durugkar et al. 2017) in one model with output (batch,
+            N) (:func:`ganlab.mixtures.discriminator_ensemble`).
 
     Returns:
         A functional model mapping images (batch, H, W, m·C) in [-1, 1], or
         ``[images, y]`` with y (batch, m·K), to (batch, 1) float32 logits,
-        any real value.
+        any real value ((batch, 1 + K) or (batch, N) with the options above).
 
     Raises:
         ValueError: for a bad ``image_shape``, ``num_classes`` or ``pack``,
             or a label that would not reach D.
     """
+    if num_discriminators is not None:
+        return _ensemble(make_discriminator, num_discriminators, locals())
     height, width_px, channels = _check_image_shape(image_shape)
     n = num_upsamplings(image_shape)
     _check_pack(pack)
+    if num_generators is not None and (num_classes is not None):
+        raise ValueError(
+            "A discriminator for a mixture of generators (num_generators) takes "
+            "samples alone: leave num_classes=None."
+        )
     image = keras.Input((height, width_px, channels * pack), name="image")
     inputs, x, label = image, image, None
     if num_classes is not None:
@@ -233,6 +254,11 @@ def make_discriminator(
         if dropout:
             x = layers.Dropout(dropout)(x)
     features = layers.Flatten()(x)
+    if num_generators is not None:
+        head = mixtures.mixture_head(
+            features, num_generators, spectral_norm=spectral_norm
+        )
+        return keras.Model(inputs, head, name=name)
     logit_layer = layers.Dense(1, dtype="float32", name="logit")
     logit = _maybe_sn(logit_layer, spectral_norm)(features)
     if projection:
@@ -241,6 +267,25 @@ def make_discriminator(
         match = layers.Dot(axes=1, name="projection")([features, embedded])
         logit = layers.Add(dtype="float32")([logit, match])
     return keras.Model(inputs, logit, name=name)
+
+
+def _first_layer(latent_dim, units, num_generators, num_classes, use_bias=True):
+    """(inputs, first Dense's output) of a generator: on z, on [z, y] (a
+    conditional one) or, with K separate layers, on [z, k] (a mixture)."""
+    z = keras.Input((latent_dim,), name="z")
+    if num_generators is not None:
+        if num_classes is not None:
+            raise ValueError(
+                "A generator is either conditional (num_classes) or a mixture "
+                "(num_generators), not both."
+            )
+        z, k = mixtures.mixture_inputs(latent_dim, num_generators)
+        return [z, k], mixtures.MixtureDense(units, name="mixture_dense")([z, k])
+    inputs, x = z, z
+    if num_classes is not None:
+        label = keras.Input((check_num_classes(num_classes),), name="label")
+        inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, label])
+    return inputs, layers.Dense(units, use_bias=use_bias)(x)
 
 
 def check_num_classes(num_classes: int) -> int:
@@ -303,6 +348,8 @@ def make_mlp_generator(
     hidden: int = 128,
     depth: int = 3,
     name: str = "mlp_generator",
+    *,
+    num_generators: int | None = None,
 ) -> keras.Model:
     """A small MLP generator for vector (e.g. toy 2-D) data.
 
@@ -315,17 +362,23 @@ def make_mlp_generator(
         hidden: units per hidden layer.
         depth: number of hidden layers.
         name: model name.
+        num_generators: K ≥ 2 for a mixture of K generators (MGAN, Hoang et
+            al. 2018; see :mod:`ganlab.mixtures`): the model takes ``[z, k]``
+            with k (batch, K) one-hot, and its first layer is K separate
+            dense layers (:class:`ganlab.mixtures.MixtureDense`); the rest
+            is shared. Pair it with
+            ``make_mlp_discriminator(num_generators=K)``.
 
     Returns:
-        A model mapping (batch, latent_dim) to (batch, output_dim) float32,
-        unbounded values.
+        A model mapping (batch, latent_dim), or ``[z, k]``, to (batch,
+        output_dim) float32, unbounded values.
     """
-    z = keras.Input((latent_dim,), name="z")
-    x = z
-    for _ in range(depth):
+    inputs, x = _first_layer(latent_dim, hidden, num_generators, None)
+    x = layers.ReLU()(x)
+    for _ in range(depth - 1):
         x = layers.Dense(hidden, activation="relu")(x)
     out = layers.Dense(output_dim, dtype="float32", name="sample")(x)
-    return keras.Model(z, out, name=name)
+    return keras.Model(inputs, out, name=name)
 
 
 def make_mlp_discriminator(
@@ -336,6 +389,9 @@ def make_mlp_discriminator(
     minibatch_std: bool = False,
     pack: int = 1,
     name: str = "mlp_discriminator",
+    *,
+    num_generators: int | None = None,
+    num_discriminators: int | None = None,
 ) -> keras.Model:
     """A small MLP discriminator for vector data: sample(s) → one logit.
 
@@ -352,10 +408,19 @@ def make_mlp_discriminator(
         pack: m of PacGAN: the input is m samples concatenated, shape
             (batch, m·D).
         name: model name.
+        num_generators: K for a mixture of K generators (MGAN): a second
+            head, MGAN's classifier, on the same trunk; the output becomes
+            (batch, 1 + K), the logit first (see :mod:`ganlab.mixtures`).
+        num_discriminators: N ≥ 2 independently initialised discriminators
+            (GMAN, Durugkar et al. 2017) in one model with output (batch,
+            N) (:func:`ganlab.mixtures.discriminator_ensemble`).
 
     Returns:
-        A model mapping (batch, m·D) floats to (batch, 1) float32 logits.
+        A model mapping (batch, m·D) floats to (batch, 1) float32 logits
+        ((batch, 1 + K) or (batch, N) with the options above).
     """
+    if num_discriminators is not None:
+        return _ensemble(make_mlp_discriminator, num_discriminators, locals())
     _check_pack(pack)
     x_in = keras.Input((input_dim * pack,), name="sample")
     x = x_in
@@ -364,5 +429,20 @@ def make_mlp_discriminator(
             x = MinibatchStdDev()(x)
         x = _maybe_sn(layers.Dense(hidden), spectral_norm)(x)
         x = layers.LeakyReLU(0.2)(x)
-    logit = _maybe_sn(layers.Dense(1, dtype="float32", name="logit"), spectral_norm)(x)
+    if num_generators is not None:
+        logit = mixtures.mixture_head(x, num_generators, spectral_norm=spectral_norm)
+    else:
+        logit = _maybe_sn(
+            layers.Dense(1, dtype="float32", name="logit"), spectral_norm
+        )(x)
     return keras.Model(x_in, logit, name=name)
+
+
+def _ensemble(builder, n, arguments: dict) -> keras.Model:
+    """``n`` discriminators from ``builder`` with ``arguments`` (its
+    ``locals()``), each with fresh weights, as one N-logit model."""
+    n = mixtures.check_count(n, "num_discriminators")
+    kwargs = {k: v for k, v in arguments.items() if k != "num_discriminators"}
+    name = kwargs.pop("name")
+    members = [builder(**kwargs, name=f"{name}_{i}") for i in range(n)]
+    return mixtures.discriminator_ensemble(members, name=name)

@@ -5,7 +5,8 @@ updates of the discriminator D on a real batch and a generated one, then one
 update of the generator G through D. Every remedy is a switch read when the
 step is traced, so with none of them on the step is the plain one. With
 labels, fakes are drawn for the real batch's labels and D judges (image,
-label) pairs.
+label) pairs. With several generators (MGAN) or discriminators (GMAN) the
+losses are those of :mod:`ganlab.mixtures`; with one of each, the plain ones.
 
 Each loss is a function of a network's weight *values*, run with
 ``stateless_call``, and differentiated by :func:`ganlab.backend.value_and_grad`
@@ -18,7 +19,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from ganlab import backend
+from ganlab import backend, mixtures
 from ganlab.losses import gradient_penalty, pack_samples, r1_penalty
 
 
@@ -66,8 +67,49 @@ class GameStep:
         start = ops.cast(replica, "int32") * batch_size
         return ops.slice(z, (start, 0), (batch_size, self.latent_dim))
 
-    def _g_inputs(self, z, labels):
-        return z if labels is None else [z, labels]
+    def _g_inputs(self, z, labels, ids=None):
+        """G's input: z, [z, y] (labels) or [z, k] (a mixture's ids)."""
+        extra = labels if ids is None else ids
+        return z if extra is None else [z, extra]
+
+    def _generator_ids(self, batch):
+        """One-hot ids (batch, K) of the generators that draw a batch, uniform
+        over K (MGAN); None for a single generator."""
+        k = getattr(self, "num_generators", None)
+        if not k:
+            return None
+        ids = keras.random.randint((batch,), 0, k, seed=self.seed_generator)
+        return ops.one_hot(ids, k)
+
+    def _several(self) -> bool:
+        return bool(getattr(self, "num_generators", None)) or (
+            getattr(self, "num_critics", 1) > 1
+        )
+
+    def _d_loss(self, real_logits, fake_logits, ids):
+        """D's loss per example (batch,): the loss's own, or MGAN's/GMAN's."""
+        if not self._several():
+            return self.loss_fn.discriminator_loss(real_logits, fake_logits)
+        return mixtures.discriminator_loss(
+            self.loss_fn, real_logits, fake_logits, generator_ids=ids,
+            num_generators=self.num_generators,
+        )  # fmt: skip
+
+    def _g_loss(self, fake_logits, ids):
+        """G's loss per example (batch,): the loss's own, or MGAN's/GMAN's."""
+        if not self._several():
+            return self.loss_fn.generator_loss(fake_logits)
+        return mixtures.generator_loss(
+            self.loss_fn, fake_logits, generator_ids=ids,
+            num_generators=self.num_generators, mgan_beta=self.mgan_beta,
+            gman_lambda=self.gman_lambda,
+        )  # fmt: skip
+
+    def _adversarial(self, logits):
+        """D's real/fake logits alone (a mixture's classifier dropped)."""
+        if not getattr(self, "num_generators", None):
+            return logits
+        return mixtures.split_logits(logits, self.num_generators)[0]
 
     def _d_inputs(self, images, labels):
         """D's input: packed (PacGAN) and, with labels, an [x, y] pair."""
@@ -115,9 +157,12 @@ class GameStep:
 
         def critic(x):
             inputs = x if labels is None else [x, labels]
-            return self.discriminator.stateless_call(
+            out = self.discriminator.stateless_call(
                 weights, non_trainable, inputs, training=True
             )[0]
+            if self._several():
+                return mixtures.adversarial_output(out, self.num_generators)
+            return out
 
         return critic
 
@@ -138,7 +183,8 @@ class GameStep:
         d = self.discriminator
         batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
-        fake = self.generator(self._g_inputs(z, labels), training=True)
+        ids = self._generator_ids(batch)
+        fake = self.generator(self._g_inputs(z, labels, ids), training=True)
         real_in = self._view(real, self._draw_view(batch))
         fake_in = self._view(ops.stop_gradient(fake), self._draw_view(batch))
         real_in, fake_in = (
@@ -156,7 +202,7 @@ class GameStep:
                 weights, non_trainable, real_in, training=True
             )
             fake_logits, nt = d.stateless_call(weights, nt, fake_in, training=True)
-            per_example = self.loss_fn.discriminator_loss(real_logits, fake_logits)
+            per_example = self._d_loss(real_logits, fake_logits, ids)
             per_example += self._penalties(
                 weights,
                 non_trainable,
@@ -173,8 +219,8 @@ class GameStep:
         _assign(d.non_trainable_variables, aux[3])
         return {
             "d": aux[0],
-            "real": aux[1],
-            "fake": aux[2],
+            "real": self._adversarial(aux[1]),
+            "fake": self._adversarial(aux[2]),
             "d_norm": _global_norm(grads),
         }
 
@@ -183,6 +229,7 @@ class GameStep:
         g, d = self.generator, self.discriminator
         batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
+        ids = self._generator_ids(batch)
         draws = self._draw_view(batch)
         d_weights, d_nt = (
             _values(d.trainable_variables),
@@ -194,14 +241,14 @@ class GameStep:
 
         def loss_fn(weights, non_trainable):
             fake, g_nt = g.stateless_call(
-                weights, non_trainable, self._g_inputs(z, labels), training=True
+                weights, non_trainable, self._g_inputs(z, labels, ids), training=True
             )
             fake_in = self._d_inputs(self._view(fake, draws), labels)
             if self.unrolled_steps:
-                logits = self._unrolled_logits(real_in, fake_in)
+                logits = self._unrolled_logits(real_in, fake_in, ids)
             else:
                 logits, _ = d.stateless_call(d_weights, d_nt, fake_in, training=True)
-            per_example = self.loss_fn.generator_loss(logits)
+            per_example = self._g_loss(logits, ids)
             return self._mean(per_example), (per_example, g_nt)
 
         (_, aux), grads = backend.value_and_grad(loss_fn)(
@@ -211,7 +258,7 @@ class GameStep:
         _assign(g.non_trainable_variables, aux[1])
         return {"g": aux[0], "g_norm": _global_norm(grads)}
 
-    def _unrolled_logits(self, real_in, fake_in):
+    def _unrolled_logits(self, real_in, fake_in, ids=None):
         """D's logits on ``fake_in`` after k SGD steps of D on (real, fake).
 
         Runs on copies of D's weight values, so the gradient flows through
@@ -227,8 +274,7 @@ class GameStep:
         def d_loss(w, fake_in):
             real_logits, _ = d.stateless_call(w, non_trainable, real_in, training=True)
             fake_logits, _ = d.stateless_call(w, non_trainable, fake_in, training=True)
-            loss = self.loss_fn.discriminator_loss(real_logits, fake_logits)
-            return ops.mean(loss), None
+            return ops.mean(self._d_loss(real_logits, fake_logits, ids)), None
 
         for _ in range(self.unrolled_steps):
             _, grads = backend.value_and_grad(d_loss)(weights, fake_in)
@@ -245,6 +291,7 @@ class GameStep:
         g, d = self.generator, self.discriminator
         batch = ops.shape(real)[0]
         z = self.sample_latent(batch)
+        ids = self._generator_ids(batch)
         real_in = self._d_inputs(self._view(real, self._draw_view(batch)), labels)
         draws = self._draw_view(batch)
         n_g = len(g.trainable_variables)
@@ -252,7 +299,7 @@ class GameStep:
         def loss_fn(weights, g_nt, d_nt):
             g_w, d_w = weights[:n_g], weights[n_g:]
             fake, g_nt = g.stateless_call(
-                g_w, g_nt, self._g_inputs(z, labels), training=True
+                g_w, g_nt, self._g_inputs(z, labels, ids), training=True
             )
             fake_in = self._d_inputs(self._view(fake, draws), labels)
             real_logits, d_nt = d.stateless_call(d_w, d_nt, real_in, training=True)
@@ -264,8 +311,8 @@ class GameStep:
             )
             fixed_d = [ops.stop_gradient(w) for w in d_w]
             g_logits, _ = d.stateless_call(fixed_d, d_nt, fake_in, training=True)
-            d_per = self.loss_fn.discriminator_loss(real_logits, fake_logits)
-            g_per = self.loss_fn.generator_loss(g_logits)
+            d_per = self._d_loss(real_logits, fake_logits, ids)
+            g_per = self._g_loss(g_logits, ids)
             loss = self._mean(d_per) + self._mean(g_per)
             return loss, (d_per, g_per, real_logits, fake_logits, g_nt, new_d_nt)
 
@@ -279,7 +326,11 @@ class GameStep:
         backend.apply_gradients(self.g_optimizer, grads[:n_g], g.trainable_variables)
         _assign(g.non_trainable_variables, aux[4])
         _assign(d.non_trainable_variables, aux[5])
-        d_out = {"d": aux[0], "real": aux[2], "fake": aux[3]}
+        d_out = {
+            "d": aux[0],
+            "real": self._adversarial(aux[2]),
+            "fake": self._adversarial(aux[3]),
+        }
         d_out["d_norm"] = _global_norm(grads[n_g:])
         return d_out, {"g": aux[1], "g_norm": _global_norm(grads[:n_g])}
 

@@ -4,7 +4,9 @@
   returned as float32 (N, H, W, C) in [-1, 1];
 - :func:`check_network`: the networks must be built Keras models on images;
 - :func:`array_batches`, :func:`pair_dataset`, :func:`image_dataset`: the
-  ``tf.data`` pipelines ``fit`` trains on (accepted on every backend);
+  ``tf.data`` pipelines ``fit`` trains on (accepted on every backend); a
+  dataset's pixel range is decided over the whole dataset by
+  :func:`ganlab.data.pixel_scale`, as for ``GAN.fit``;
 - ``_Translator``: the two optimizers, saving (config, compile config, the
   seed's state), ``fit``'s checks and ``translate``.
 
@@ -21,7 +23,8 @@ from keras import ops
 from ganlab import losses as losses_lib
 from ganlab.backend import StepAdapter, replica_count
 from ganlab.checks import optimizer_pair
-from ganlab.data import check_images, shuffled_batches
+from ganlab.data import _converter as data_converter
+from ganlab.data import _scan, check_images, pixel_scale, shuffled_batches
 from ganlab.step import _assign, _values  # noqa: F401  (re-exported to the models)
 
 # ------------------------------------------------------------------ data --
@@ -60,12 +63,9 @@ def array_batches(arrays, batch_size: int, shuffle: bool, seed):
     return ds, n // batch_size
 
 
-def _element_fn(spec, shape, name):
-    """How to read dataset elements of ``spec`` as images of ``shape``.
-
-    Returns ``(batched, fn)``; ``fn`` adds a missing channel axis and maps
-    integers from [0, 255] to [-1, 1] (floats pass unchanged).
-    """
+def _layout(spec, shape, name) -> tuple[bool, bool]:
+    """(batched, channel-less) for dataset elements of ``spec``, read as
+    images of ``shape`` (H, W, C)."""
     if not isinstance(spec, tf.TensorSpec) or spec.shape.rank is None:
         raise ValueError(f"The dataset's {name} must be image tensors; got {spec}.")
     if not (spec.dtype.is_integer or spec.dtype.is_floating):
@@ -87,32 +87,28 @@ def _element_fn(spec, shape, name):
             f"The dataset's {name} have shape {dims}; the networks take {shape} per "
             "image (batched or not)."
         )
-    add_channel = len(dims) - int(batched) == 2
-    scale = spec.dtype.is_integer
-
-    def fn(x):
-        x = tf.cast(x[..., tf.newaxis] if add_channel else x, tf.float32)
-        return x / 127.5 - 1.0 if scale else x
-
-    return batched, fn
+    return batched, len(dims) - int(batched) == 2
 
 
-def _check_first(ds, names) -> None:
-    """Empty datasets and values out of [-1, 1], read on the first batch."""
-    first = next(iter(ds.take(1)), None)
-    if first is None:
+def _converter(ds, spec, channelless: bool, name: str):
+    """The batch map of one component: [-1, 1] float32 with a channel axis.
+
+    One pass over the batched component ``ds`` finds its value range, and
+    :func:`ganlab.data.pixel_scale`, ganlab's one rule, decides from it
+    whether the values are [0, 255] pixels to scale (every later batch is
+    checked to stay in [-1, 1]).
+    """
+    _, lo, hi = _scan(ds, spec.dtype)
+    scale = pixel_scale(lo, hi, integer=spec.dtype.is_integer, name=f"dataset {name}")
+    return data_converter(scale, channelless, None)
+
+
+def _nonempty(ds, names) -> None:
+    if next(iter(ds.take(1)), None) is None:
         raise ValueError(
             f"The dataset of {' and '.join(names)} yields no batch: it is empty or "
             "holds fewer images than batch_size."
         )
-    for x, name in zip(first if isinstance(first, tuple) else (first,), names):
-        x = x.numpy()
-        if not np.all(np.isfinite(x)) or x.min() < -1.0 - 1e-6 or x.max() > 1.0 + 1e-6:
-            raise ValueError(
-                f"The dataset's {name} must be integers in [0, 255] or floats in "
-                f"[-1, 1]; its first batch spans [{x.min():.3g}, {x.max():.3g}]. "
-                "Rescale with .map(lambda x: x / 127.5 - 1)."
-            )
 
 
 def pair_dataset(ds, shapes, names, batch_size: int):
@@ -122,17 +118,18 @@ def pair_dataset(ds, shapes, names, batch_size: int):
         raise ValueError(
             f"The dataset must yield (input, target) pairs; it yields {spec}."
         )
-    (batched, f_in), (batched_t, f_out) = (
-        _element_fn(s, shape, n) for s, shape, n in zip(spec, shapes, names)
-    )
-    if batched != batched_t:
+    layouts = [_layout(s, shape, n) for s, shape, n in zip(spec, shapes, names)]
+    if layouts[0][0] != layouts[1][0]:
         raise ValueError(
             "The dataset's inputs and targets must both be batched or not."
         )
-    ds = ds.map(lambda x, y: (f_in(x), f_out(y)), num_parallel_calls=tf.data.AUTOTUNE)
-    if not batched:
+    if not layouts[0][0]:
         ds = ds.batch(int(batch_size))
-    _check_first(ds, names)
+    _nonempty(ds, names)
+    inputs, targets = ds.map(lambda x, y: x), ds.map(lambda x, y: y)
+    f_in = _converter(inputs, spec[0], layouts[0][1], names[0])
+    f_out = _converter(targets, spec[1], layouts[1][1], names[1])
+    ds = ds.map(lambda x, y: (f_in(x), f_out(y)), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(2)
 
 
@@ -146,14 +143,14 @@ def image_dataset(ds, shape, name: str, batch_size: int):
     spec = ds.element_spec
     if isinstance(spec, tuple):
         ds, spec = ds.map(lambda *element: element[0]), spec[0]
-    batched, fn = _element_fn(spec, shape, name)
+    batched, channelless = _layout(spec, shape, name)
     n = None if batched or int(ds.cardinality()) < 0 else int(ds.cardinality())
-    ds = ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE)
     if batched:
         ds = ds.unbatch()
     ds = ds.batch(int(batch_size), drop_remainder=True)
-    _check_first(ds, (name,))
-    return ds, n
+    _nonempty(ds, (name,))
+    fn = _converter(ds, spec, channelless, name)
+    return ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE), n
 
 
 DEFAULT_BATCH_SIZE = 32

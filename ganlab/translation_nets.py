@@ -19,21 +19,10 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from ganlab.models import _check_image_shape
+
 MIN_SIDE = 4
 NORMS = ("batch", "instance", "none")
-
-
-def _check_shape(shape: Sequence[int], what: str) -> tuple[int, int, int]:
-    try:
-        shape = tuple(int(s) for s in shape)
-    except TypeError:
-        shape = ()
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(
-            f"{what} must be (height, width, channels), e.g. (28, 28, 1); got "
-            f"{shape}. Add the channel axis for grayscale images."
-        )
-    return shape
 
 
 def max_halvings(image_shape: Sequence[int]) -> int:
@@ -46,7 +35,7 @@ def max_halvings(image_shape: Sequence[int]) -> int:
         ValueError: when the image cannot be halved even once (an odd side, or
             a side under 8); the message says which sizes work.
     """
-    height, width, _ = _check_shape(image_shape, "image_shape")
+    height, width, _ = _check_image_shape(image_shape)
     n = 0
     while height % 2 == 0 and width % 2 == 0 and min(height, width) // 2 >= MIN_SIDE:
         height, width, n = height // 2, width // 2, n + 1
@@ -136,7 +125,7 @@ def make_unet_generator(
         ValueError: for a shape the U-Net cannot halve, a depth beyond it, a
             width, channel count or dropout out of range, an unknown norm.
     """
-    height, width_px, channels = _check_shape(image_shape, "image_shape")
+    height, width_px, channels = _check_image_shape(image_shape)
     levels = max_halvings(image_shape)
     depth = levels if depth is None else int(depth)
     if not 1 <= depth <= levels:
@@ -258,7 +247,7 @@ def make_patchgan_discriminator(
         ValueError: for shapes that cannot be halved or do not match, an
             n_layers beyond what the size allows, or an unknown norm.
     """
-    height, width_px, channels = _check_shape(image_shape, "image_shape")
+    height, width_px, channels = _check_image_shape(image_shape)
     levels = max_halvings(image_shape)
     n_layers = min(3, levels) if n_layers is None else int(n_layers)
     if not 1 <= n_layers <= levels:
@@ -273,7 +262,10 @@ def make_patchgan_discriminator(
 
     image = keras.Input((height, width_px, channels), name="image")
     if condition_shape is not None:
-        c_shape = _check_shape(condition_shape, "condition_shape")
+        try:
+            c_shape = _check_image_shape(condition_shape)
+        except ValueError as err:
+            raise ValueError(f"condition_shape: {err}") from None
         if c_shape[:2] != (height, width_px):
             raise ValueError(
                 f"The condition must have the image's height and width "

@@ -157,3 +157,75 @@ def test_a_discriminator_without_the_label_is_an_error():
         ganlab.make_discriminator(num_classes=3, tile_label=False, projection=False)
     with pytest.raises(ValueError, match="projection=True needs num_classes"):
         ganlab.make_discriminator(projection=True)
+
+
+def _colour_folder_images(n_per: int = 30, side: int = 64):
+    """Three groups of RGB pictures (N, side, side, 3): a red disc top left,
+    a green square bottom right, a blue bar down the middle, each on gray
+    with noise; and the group ids."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:side, :side] / side
+    masks = [  # in different places, so that gray copies differ too
+        (yy - 0.3) ** 2 + (xx - 0.3) ** 2 < 0.04,
+        (abs(yy - 0.7) < 0.2) & (abs(xx - 0.7) < 0.2),
+        abs(xx - 0.5) < 0.1,
+    ]
+    colours = [(220, 30, 30), (30, 220, 30), (30, 30, 220)]
+    group = np.repeat(np.arange(3), n_per)
+    images = np.full((3 * n_per, side, side, 3), 128.0)
+    for i, g in enumerate(group):
+        images[i][masks[g]] = colours[g]
+    images += rng.normal(0, 20, images.shape)
+    return np.clip(images, 0, 255).astype("uint8"), group
+
+
+def test_pixel_clusters_take_any_size_and_channels():
+    """Colour pictures larger than 32 pixels (shrunk first), fewer images
+    than pixels (the N×N Gram matrix), and flat vectors all cluster."""
+    images, group = _colour_folder_images(side=64)
+    ids = pixel_clusters(images, 3)
+    assert ids.shape == (90,) and _same_partition(ids, group)
+    # 100×60 pictures: shrunk to 32×19, aspect kept.
+    wide = np.repeat(images[:, :60, :, :], 2, axis=2)[:, :, :100]
+    assert _same_partition(pixel_clusters(wide, 3), group)
+    gray = images.mean(axis=-1)  # (N, 64, 64)
+    assert _same_partition(pixel_clusters(gray, 3), group)
+    flat = images[:, ::4, ::4].reshape(90, -1)  # (N, 768)
+    assert _same_partition(pixel_clusters(flat, 3), group)
+
+
+def test_shrinking_and_the_small_gram_matrix_give_the_same_components():
+    from ganlab.clusters import _principal_components, _shrink
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20, 50)).astype("float32")  # fewer rows than columns
+    wide = _principal_components(x, 5)
+    centred = x - x.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    reference = centred @ vectors[:, ::-1][:, :5]
+    # Each component is defined up to its sign.
+    np.testing.assert_allclose(np.abs(wide), np.abs(reference), atol=1e-3)
+    images = rng.integers(0, 256, (4, 128, 64, 3)).astype("uint8")
+    small = _shrink(images)
+    assert small.shape == (4, 32, 16, 3) and small.dtype == np.float32
+    np.testing.assert_allclose(small.mean(), images.mean(), rtol=0.02)  # area-like
+    assert _shrink(images[:, :32, :32]).shape == (4, 32, 32, 3)  # small: as is
+
+
+def test_pixel_clusters_progress_bar_does_not_change_the_ids(capsys):
+    images, _ = _blobs()
+    quiet = pixel_clusters(images, 4, seed=2, iterations=5)
+    assert capsys.readouterr().out == ""
+    shown = pixel_clusters(images, 4, seed=2, iterations=5, progress=True)
+    assert "6/6" in capsys.readouterr().out  # components + 5 iterations
+    np.testing.assert_array_equal(quiet, shown)
+
+
+def test_one_iteration_at_a_time_is_scipys_kmeans():
+    from scipy.cluster.vq import kmeans2
+
+    from ganlab.clusters import _kmeans
+
+    points = np.random.default_rng(3).normal(size=(300, 6))
+    _, expected = kmeans2(points, 7, iter=12, minit="++", seed=5)
+    np.testing.assert_array_equal(_kmeans(points, 7, iterations=12, seed=5), expected)

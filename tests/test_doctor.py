@@ -92,8 +92,7 @@ def test_several_failures_at_once():
         ({"class_kl": 1.0}, {"class_kl": 0.9999}),
         ({"loss_oscillation": 0.5}, {"loss_oscillation": 0.4999}),
         ({"grad_growth": 10.0}, {"grad_growth": 9.999}),
-        ({"logit_gap": 1.0, "r_t": 0.6}, {"logit_gap": 0.9999, "r_t": 0.6}),
-        ({"logit_gap": 1.0, "r_t": 0.6}, {"logit_gap": 1.0, "r_t": 0.5999}),
+        ({"logit_gap": 1.0, "r_t": -0.5}, {"logit_gap": 0.9999, "r_t": 1.0}),
     ],
 )  # fmt: skip
 def test_thresholds_at_their_edges(at_edge, inside):
@@ -113,6 +112,72 @@ def test_a_wasserstein_critic_skips_the_log_odds_rules():
     assert names({**sick, "critic": True}) == []
 
 
+def test_r_t_alone_is_not_overfitting():
+    # ADA's r_t is reported, not used: D near 0.7 on reals gives r_t near 1.
+    assert names({**HEALTHY, "r_t": 1.0, "logit_gap": None}) == []
+    (found,) = diagnose({**HEALTHY, "logit_gap": 2.5, "r_t": -0.4})
+    assert "2.50" in found.evidence and "r_t" in found.evidence
+    (found,) = diagnose({**HEALTHY, "logit_gap": 2.5, "r_t": None})
+    assert "r_t" not in found.evidence
+
+
+def test_when_d_wins_uneven_classes_alone_are_not_collapse():
+    wins = {**HEALTHY, "d_real": 0.999, "d_fake": 0.001}
+    assert names({**wins, "class_kl": 2.3, "classes_present": 1.0}) == [
+        DISCRIMINATOR_WINS
+    ]
+    # Low diversity is collapse in its own right, D winning or not.
+    assert names({**wins, "class_kl": 2.3, "diversity": 0.2}) == [
+        DISCRIMINATOR_WINS,
+        MODE_COLLAPSE,
+    ]
+    assert names({**HEALTHY, "class_kl": 2.3}) == [MODE_COLLAPSE]
+
+
+def test_learning_rates_tailor_the_d_wins_remedy():
+    wins = {**HEALTHY, "d_real": 0.99, "d_fake": 0.01}
+    (found,) = diagnose({**wins, "d_lr": 1e-3, "g_lr": 2e-5})
+    assert found.remedies[0].startswith("D learns 50x faster than G")
+    assert "g_optimizer=keras.optimizers.Adam(0.001, beta_1=0.5)" in found.remedies[0]
+    assert found.remedies[1:] == diagnose(wins)[0].remedies
+    for d_lr, g_lr in [(1e-4, 1e-4), (1e-4, 4e-4), (1e-3, 0.0)]:
+        (found,) = diagnose({**wins, "d_lr": d_lr, "g_lr": g_lr})
+        assert found.remedies == diagnose(wins)[0].remedies
+
+
+# One check of each run of bench/doctor.py (seed 0), as it recorded it: the
+# first check that named the failure, and the last check of a healthy run.
+_RECORDED_KEYS = (*doctor.LOG_KEYS, "g_grad_ratio", "grad_growth",
+                  "loss_oscillation", "diversity", "spread", "class_kl",
+                  "classes_present", "logit_gap", "r_t")  # fmt: skip
+RECORDED = {
+    "d_fast": (0.001, 7.671, 0.999, 0.001, 0.04, 95.163, 1.453, None, None,
+               0.565, 0.411, 2.303, 1.0, -0.022, 1.0),
+    "collapse": (1.46, 0.623, 0.514, 0.546, 1.646, 0.056, 0.6, None, None,
+                 0.263, 0.191, 1.447, 1.0, 0.001, 0.476),
+    "lr100": (5.035, 14.05, 0.79, 0.217, 6.397, 1.975, 0.764, 0.764, 0.726,
+              0.805, 0.585, 0.593, 8.0, -0.22, 0.904),
+    "memorise": (0.881, 1.397, 0.673, 0.33, 14.774, 2.473, 0.307, 0.837, 0.105,
+                 0.908, 0.646, 0.282, 10.0, 1.017, -0.69),
+    "healthy": (1.144, 1.423, 0.636, 0.365, 7.564, 3.912, 0.361, 0.436, 0.008,
+                1.002, 0.729, 0.007, 10.0, 0.12, -0.828),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("d_fast", [DISCRIMINATOR_WINS]),  # D 50x faster than G
+        ("collapse", [MODE_COLLAPSE]),  # G 50x faster than D
+        ("lr100", [OSCILLATION]),  # Adam 1e-1
+        ("memorise", [OVERFITTING]),  # 200 training images
+        ("healthy", []),  # the default recipe
+    ],
+)
+def test_signals_recorded_from_real_runs(case, expected):
+    assert names(dict(zip(_RECORDED_KEYS, RECORDED[case]))) == expected
+
+
 @pytest.mark.parametrize(
     "change, remedies",
     [
@@ -121,7 +186,7 @@ def test_a_wasserstein_critic_skips_the_log_odds_rules():
          "d_optimizer=", "BCE(label_smoothing=0.1)"]),
         ({"diversity": 0.1}, ["minibatch_std=True", "compile(pack=2)",
          "make_discriminator(pack=2)", "unrolled_steps=5"]),
-        ({"grad_growth": 100.0}, ["clipnorm=1.0", "spectral_norm=True", "1e-4"]),
+        ({"grad_growth": 100.0}, ["clipnorm=1.0", "spectral_norm=True", "2e-4"]),
         ({"d_loss": math.nan}, ["clipnorm=1.0", "spectral_norm=True"]),
         ({"logit_gap": 3.0, "r_t": 1.0}, ['augment="diffaugment"',
          'augment="ada"', "dropout"]),
@@ -368,6 +433,17 @@ def test_n_samples_caps_the_real_images_and_keeps_labels_aligned():
     kept, kept_labels = cb.train
     assert kept.shape == (8, 8, 8, 1)
     np.testing.assert_allclose(kept, images[kept_labels] / 127.5 - 1.0, atol=1e-6)
+
+
+def test_the_callback_reads_the_learning_rates(capsys):
+    model = FakeGAN()
+    model.d_optimizer = keras.optimizers.Adam(1e-3)
+    schedule = keras.optimizers.schedules.ExponentialDecay(4e-5, 10, 0.5)
+    model.g_optimizer = keras.optimizers.Adam(schedule)  # 4e-5 at step 0
+    drive(GANDoctor(every=10, warmup=0), [WINNING_STEP] * 20, model=model)
+    out = capsys.readouterr().out
+    assert "D learns 25x faster than G (learning rates 0.001 and 4e-05)" in out
+    assert doctor._learning_rates(FakeGAN()) == {}
 
 
 def test_wasserstein_models_are_read_as_critics():

@@ -251,3 +251,46 @@ def test_every_kind_of_gan_works_with_the_tools(kind, mnist, tmp_path):
     else:
         np.testing.assert_array_equal(a, gan.generate_from(z))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(gan(inputs)), a, atol=1e-5)
+
+
+def test_report_leads_with_kid_without_class_probabilities():
+    """Inception or custom features: KID first (unbiased at small n); MNIST
+    features: the Inception Score first, as before."""
+    rng = np.random.default_rng(0)
+    feats = rng.normal(size=(60, 8))
+    results = ganlab.evaluation.evaluate_features(feats[:30], feats[30:], seed=0)
+    lines = format_report(results).splitlines()
+    assert lines[1].split()[0] == "KID" and lines[2].startswith("  Frechet")
+    probs = np.full((30, 10), 0.1)
+    with_is = ganlab.evaluation.evaluate_features(feats[:30], feats[30:], probs)
+    lines = format_report(with_is).splitlines()
+    assert lines[1].startswith("  Inception Score") and lines[2].startswith("  Frechet")
+
+
+def test_inception_without_weights_fails_before_sampling(tmp_path, monkeypatch):
+    """No cached weights and no internet: InceptionWeightsError with what to
+    do, raised before the (slow) sampling and feature extraction."""
+    from ganlab.evaluator import InceptionWeightsError
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: [Errno -3] Temporary failure")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+
+    class Generator:
+        calls = 0
+
+        def generate(self, n, seed=None):
+            Generator.calls += 1
+            return np.zeros((n, 32, 32, 3))
+
+    with pytest.raises(InceptionWeightsError) as info:
+        evaluate(Generator(), np.zeros((10, 32, 32, 3)), n=10, features="inception")
+    message = str(info.value)
+    assert str(tmp_path / "models") in message and "about 90 MB" in message
+    assert "keras.applications.InceptionV3" in message  # how to fetch elsewhere
+    assert "features='mnist'" in message
+    assert Generator.calls == 0
+    assert isinstance(info.value, FileNotFoundError)  # the CLI prints it, no trace

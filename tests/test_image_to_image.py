@@ -345,7 +345,7 @@ def test_pix2pix_input_errors(pix2pix):
         ((np.full((4, *SHAPE), np.nan, "float32"), ok), "NaN"),
         (ok, "x=\\(inputs, targets\\)"),
         (tf.data.Dataset.from_tensor_slices(ok), "pairs"),
-        (tf.data.Dataset.from_tensor_slices((ok + 3, ok)), r"\[-1, 1\]"),
+        (tf.data.Dataset.from_tensor_slices((ok - 3, ok)), r"\[-1, 1\]"),
     ]
     for x, match in cases:
         with pytest.raises(ValueError, match=match):

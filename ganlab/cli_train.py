@@ -1,0 +1,419 @@
+"""``python -m ganlab train``: the default recipe on MNIST or on a folder.
+
+One path for both: the images come from MNIST or, with ``--images DIR``,
+from :func:`ganlab.image_folders.load_image_folder`; the recipe is
+:data:`ganlab.recipes.RECIPE` or the :func:`ganlab.recipes.folder_recipe`
+for the image size; clustering, ``fit`` with its monitors, log and backup,
+the output files and the resume/``--overwrite`` rule are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+from ganlab.recipes import (
+    FOLDER_IMAGE_SIZE,
+    IMAGES_PER_CLUSTER,
+    MIN_FOLDER_IMAGES,
+    RECIPE,
+    describe_folder_recipes,
+)
+
+# Flags whose default depends on the data (MNIST: RECIPE; a folder: its
+# size's recipe), so argparse leaves them None.
+_RECIPE_FLAGS = ("epochs", "batch_size", "width", "latent_dim", "lr")
+
+
+def add_train_parser(sub) -> None:
+    """Register ``train`` and its flags on the sub-parsers ``sub``."""
+    train = sub.add_parser(
+        "train",
+        help="train a DCGAN on MNIST or on a folder of your pictures",
+        description=(
+            "Train a DCGAN on MNIST, or with --images on a folder of your own "
+            "pictures, by default self-conditioned on clusters of the images' "
+            "pixels (no labels; --clusters 0: a plain DCGAN). Writes to --out: "
+            "epoch_NNN.png grids, progress.gif, losses.png, history.json, "
+            "history.csv, model.keras and (MNIST) metrics.json. Start the same "
+            "command again after an interruption to resume; a folder holding a "
+            "finished run is left alone unless --overwrite is given. "
+            f"MNIST: width {RECIPE['width']}, z of {RECIPE['latent_dim']}, batch "
+            f"{RECIPE['batch_size']}, Adam {RECIPE['lr']:g}, {RECIPE['epochs']} "
+            f"epochs, {RECIPE['clusters']} clusters. --images: the recipe of the "
+            f"nearest of these sizes: {describe_folder_recipes()}; the epochs "
+            "give about that many steps, and the clusters are one per "
+            f"{IMAGES_PER_CLUSTER} pictures (at most {RECIPE['clusters']}; "
+            "none under 200 pictures). Every flag below overrides its recipe."
+        ),
+    )
+    _add_data_flags(train)
+    _add_recipe_flags(train)
+    _add_run_flags(train)
+
+
+def _add_data_flags(train: argparse.ArgumentParser) -> None:
+    train.add_argument("--out", required=True, help="output folder (created)")
+    train.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR",
+        help="train on the pictures in this folder and its sub-folders (png, "
+        "jpg, gif, bmp; any sizes: centre-cropped and resized; unreadable "
+        f"files skipped) instead of MNIST; at least {MIN_FOLDER_IMAGES}",
+    )
+    train.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        metavar="S",
+        help=f"with --images: train on S×S pictures (default {FOLDER_IMAGE_SIZE}; "
+        "any even S of at least 8, such as 28, 48 or 64; the recipe is that "
+        "of the nearest of 32, 64 and 128)",
+    )
+    train.add_argument(
+        "--channels",
+        type=int,
+        choices=[1, 3],
+        default=None,
+        help="with --images: 1 (grayscale) or 3 (colour); default 1 when every "
+        "picture is grayscale, else 3",
+    )
+    train.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with the MNIST files (IDX .gz or mnist.npz), or the data "
+        "root holding mnist/; default $GANLAB_DATA_DIR/mnist, else Keras's "
+        "download",
+    )
+    train.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="train on the first N images only (for quick tries)",
+    )
+
+
+def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
+    train.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the data (default: MNIST {RECIPE['epochs']}; a folder: "
+        "enough for its recipe's steps)",
+    )
+    train.add_argument(
+        "--batch-size", type=int, default=None, help="images per step (default: recipe)"
+    )
+    train.add_argument(
+        "--width",
+        type=int,
+        default=None,
+        help="network width (64 gives the TensorFlow tutorial's DCGAN; default: "
+        "the recipe's, a faster narrower version)",
+    )
+    train.add_argument(
+        "--latent-dim", type=int, default=None, help="size of z (default: recipe)"
+    )
+    train.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="Adam learning rate, both nets (default: recipe)",
+    )
+    train.add_argument(
+        "--clusters",
+        type=int,
+        default=None,
+        help="self-conditioning, no labels: cluster the images into K groups "
+        "(k-means on the pixels) and train a GAN conditioned on the group "
+        f"(default: MNIST {RECIPE['clusters']}, a folder one per "
+        f"{IMAGES_PER_CLUSTER} pictures; 0: a plain DCGAN)",
+    )
+    train.add_argument(
+        "--conditional",
+        action="store_true",
+        help="MNIST only: train a conditional GAN on (image, label) pairs: "
+        "generate the digit you ask for; the grids show one row per digit",
+    )
+
+
+def _add_run_flags(train: argparse.ArgumentParser) -> None:
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs of a finished run already in --out (without "
+        "it, such a folder is an error, so that two runs never mix)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default="float32",
+        help="bfloat16: mixed precision, faster on CPUs with AVX512-BF16/AMX and "
+        "on recent GPUs (see ganlab.set_precision)",
+    )
+    train.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="compile the train step with XLA. Off by default on CPUs (Keras's "
+        "'auto'), where it helps on some and hurts on others: 1.2x faster for "
+        "this recipe on an AVX2 AMD EPYC, 0.64x for the TensorFlow tutorial's "
+        "networks on an AMX Intel CPU (bench/README.md)",
+    )
+    train.add_argument(
+        "--eval-n",
+        type=int,
+        default=None,
+        help="MNIST only: after training, score this many generated digits "
+        "against the MNIST test set with the shipped evaluator and write "
+        "metrics.json (default 10000; 0: skip). For --images, score the model "
+        "afterwards with: python -m ganlab evaluate MODEL --images DIR",
+    )
+
+
+def _read_history(csv_path: Path) -> dict[str, list[float]]:
+    """Per-epoch logs from CSVLogger's file, the last row of each epoch winning.
+
+    CSVLogger appends after a resume, so an epoch redone after an
+    interruption appears twice; the later row is the one that counted.
+    """
+    if not csv_path.exists():
+        return {}
+    with open(csv_path, newline="") as f:
+        rows = {int(r["epoch"]): r for r in csv.DictReader(f) if r.get("epoch")}
+    epochs = sorted(rows)
+    # CSVLogger also writes val_* columns filled with "NA": a GAN has no
+    # validation step.
+    keys = [
+        k
+        for k in (rows[epochs[0]] if epochs else {})
+        if k != "epoch" and all(rows[e][k] not in ("", "NA") for e in epochs)
+    ]
+    return {k: [float(rows[e][k]) for e in epochs] for k in keys}
+
+
+# What ``train`` writes into --out (the backup/ folder aside).
+_RUN_OUTPUTS = (
+    "epoch_*.png",
+    "progress.gif",
+    "losses.png",
+    "history.json",
+    "history.csv",
+    "model.keras",
+    "metrics.json",
+)
+
+
+def _check_out_folder(out: Path, overwrite: bool) -> None:
+    """Keep two runs from mixing in one folder.
+
+    A folder with ``backup/`` holds an interrupted run: ``fit`` resumes it. A
+    folder with outputs but no backup holds a finished run: an error, unless
+    ``overwrite``, which deletes those outputs (and nothing else).
+    """
+    if (out / "backup").exists():
+        return
+    old = sorted({p for pattern in _RUN_OUTPUTS for p in out.glob(pattern)})
+    if not old:
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f"{out} already holds a finished run ({', '.join(p.name for p in old[:3])}"
+            f"{', ...' if len(old) > 3 else ''}). Choose another --out, or pass "
+            "--overwrite to replace it. (An interrupted run resumes by itself: "
+            "its backup/ folder is still there.)"
+        )
+    for path in old:
+        path.unlink()
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flag combinations that make no sense, before any work."""
+    if args.images is None:
+        folder_only = {"--image-size": args.image_size, "--channels": args.channels}
+        for flag, value in folder_only.items():
+            if value is not None:
+                raise ValueError(
+                    f"{flag} applies to --images DIR only (MNIST is 28×28×1)."
+                )
+        return
+    refused = {
+        "--conditional": args.conditional,
+        "--data-dir": args.data_dir is not None,
+        "--eval-n": bool(args.eval_n),
+    }
+    for flag, given in refused.items():
+        if given:
+            raise ValueError(
+                f"--images trains on your pictures, without labels; {flag} is for "
+                "MNIST. Leave it out (score a folder-trained model with: python -m "
+                "ganlab evaluate MODEL --images DIR)."
+            )
+    size = FOLDER_IMAGE_SIZE if args.image_size is None else args.image_size
+    from ganlab.models import num_upsamplings
+
+    try:
+        num_upsamplings((size, size, 1))
+    except ValueError as err:
+        raise ValueError(f"--image-size {size}: {err}") from None
+
+
+def _load_data(args: argparse.Namespace):
+    """(images, digit labels or None, what they are) for this run."""
+    if args.images is None:
+        from ganlab.datasets import load_mnist
+
+        (x, y), _ = load_mnist(args.data_dir)
+        x = x[..., None]  # (N, 28, 28, 1), as a folder's pictures
+        name = "MNIST images"
+    else:
+        from ganlab.image_folders import load_image_folder
+
+        size = FOLDER_IMAGE_SIZE if args.image_size is None else args.image_size
+        print(f"ganlab: reading the pictures in {args.images}")
+        x = load_image_folder(
+            args.images, image_size=size, channels=args.channels,
+            min_images=MIN_FOLDER_IMAGES,
+        )  # fmt: skip
+        y = None
+        name = f"{size}×{size}×{x.shape[-1]} pictures from {args.images}"
+    if args.limit:
+        x = x[: args.limit]
+        y = None if y is None else y[: args.limit]
+    return x, y, name
+
+
+def _settings(args: argparse.Namespace, images) -> dict:
+    """The run's recipe: the data's defaults, overridden by the flags given."""
+    from ganlab.recipes import folder_recipe, grid_every
+
+    if args.images is None:
+        recipe = {k: RECIPE[k] for k in (*_RECIPE_FLAGS, "clusters")}
+        recipe["grid_every"] = 1
+    else:
+        recipe = folder_recipe(images.shape[1], len(images))
+    for key in _RECIPE_FLAGS:
+        if getattr(args, key) is not None:
+            recipe[key] = getattr(args, key)
+    if args.images is not None and args.epochs is not None:
+        recipe["grid_every"] = grid_every(args.epochs)
+    recipe["clusters"] = _clusters(args, len(images), recipe["clusters"])
+    return recipe
+
+
+def train(args: argparse.Namespace) -> Path:
+    """Train on MNIST or ``--images`` and write the outputs; return the
+    saved model's path."""
+    import keras
+
+    from ganlab.precision import set_precision
+
+    _check_flags(args)
+    out = Path(args.out)
+    _check_out_folder(out, args.overwrite)
+    x_train, y_train, name = _load_data(args)
+    recipe = _settings(args, x_train)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+    set_precision(args.precision)
+    gan = _recipe_gan(args, recipe, x_train.shape[1:])
+    print(
+        f"ganlab: training on {len(x_train)} {name} for {recipe['epochs']} epochs "
+        f"(batch {recipe['batch_size']}, width {recipe['width']}, Adam "
+        f"{recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters)"
+    )
+    start = time.perf_counter()
+    _fit(gan, x_train, y_train, args, out, recipe)
+    seconds = time.perf_counter() - start
+    model_path = _write_results(gan, out)
+    print(
+        f"ganlab: trained in {seconds:.0f} s; wrote {model_path}, progress.gif, "
+        f"losses.png and history.json in {out}"
+    )
+    eval_n = 10000 if args.eval_n is None else args.eval_n
+    if args.images is None and eval_n:
+        from ganlab.cli_evaluate import score
+        from ganlab.datasets import load_mnist
+
+        _, (x_test, _) = load_mnist(args.data_dir)
+        results = score(gan, x_test, eval_n, args.seed)
+        (out / "metrics.json").write_text(json.dumps(results, indent=2))
+        print(f"ganlab: wrote {out / 'metrics.json'}")
+    return model_path
+
+
+def _recipe_gan(args: argparse.Namespace, recipe: dict, image_shape):
+    """The recipe's compiled GAN: conditional on the digits, self-conditioned
+    on ``recipe["clusters"]`` groups, or plain."""
+    from ganlab.recipes import DIGITS, build_recipe_gan, compile_recipe
+
+    clusters = recipe["clusters"]
+    num_classes = DIGITS if args.conditional else (clusters or None)
+    gan = build_recipe_gan(
+        recipe["latent_dim"], num_classes=num_classes,
+        self_conditioned=bool(clusters), image_shape=image_shape,
+        width=recipe["width"], seed=args.seed,
+    )  # fmt: skip
+    return compile_recipe(gan, lr=recipe["lr"], jit_compile=args.jit_compile)
+
+
+def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:
+    """``gan.fit`` with the monitors, the log and the backup that resumes."""
+    import keras
+
+    from ganlab.callbacks import ClassGridMonitor, GANMonitor
+    from ganlab.recipes import training_labels
+
+    labels = training_labels(gan, x_train, y_train, seed=args.seed, progress=True)
+    every = recipe["grid_every"]
+    if args.conditional:  # one row per digit
+        monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed, every=every)
+    else:
+        monitor = GANMonitor(out, n=64, seed=args.seed, every=every)
+    # The backup comes last: an epoch counts as done only once its grid and
+    # its history row are written, so a kill at any point loses nothing.
+    callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        monitor,
+        keras.callbacks.BackupAndRestore(str(out / "backup")),
+    ]
+    gan.fit(x_train, labels, epochs=recipe["epochs"],
+            batch_size=recipe["batch_size"], callbacks=callbacks)  # fmt: skip
+
+
+def _write_results(gan, out: Path) -> Path:
+    """history.json, losses.png and model.keras; return the model's path."""
+    from ganlab.plotting import plot_history
+
+    history = _read_history(out / "history.csv")
+    (out / "history.json").write_text(json.dumps(history, indent=2))
+    if history:
+        plot_history(history, out / "losses.png")
+    model_path = out / "model.keras"
+    gan.save(model_path)
+    return model_path
+
+
+def _clusters(args: argparse.Namespace, n_images: int, default: int) -> int:
+    """The number of clusters to self-condition on (0: none), checked."""
+    if args.conditional:
+        if args.clusters:
+            raise ValueError(
+                "--conditional trains on the digit labels; --clusters replaces "
+                "them with clusters. Use one of the two."
+            )
+        return 0
+    clusters = default if args.clusters is None else args.clusters
+    if clusters == 1 or clusters < 0:
+        raise ValueError(f"--clusters must be 0 (off) or at least 2; got {clusters}.")
+    if clusters > n_images:
+        raise ValueError(
+            f"{n_images} images cannot fill --clusters {clusters}: pass fewer "
+            "clusters (0: a plain DCGAN) or more images."
+        )
+    return clusters
