@@ -16,12 +16,7 @@ import sys
 from pathlib import Path
 
 from ganlab.cli_evaluate import add_evaluate_parser, evaluate_model, load_model
-from ganlab.cli_train import (  # cli_translate reuses the two helpers
-    _check_out_folder,  # noqa: F401
-    _read_history,  # noqa: F401
-    add_train_parser,
-    train,
-)
+from ganlab.cli_train import add_train_parser, train
 from ganlab.cli_translate import add_translate_parser, translate
 
 

@@ -329,7 +329,7 @@ def train(args: argparse.Namespace) -> Path:
     start = time.perf_counter()
     _fit(gan, x_train, y_train, args, out, recipe)
     seconds = time.perf_counter() - start
-    model_path = _write_results(gan, out)
+    model_path = write_results(gan, out)
     print(
         f"ganlab: trained in {seconds:.0f} s; wrote {model_path}, progress.gif, "
         f"losses.png and history.json in {out}"
@@ -363,7 +363,6 @@ def _recipe_gan(args: argparse.Namespace, recipe: dict, image_shape):
 
 def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:
     """``gan.fit`` with the monitors, the log and the backup that resumes."""
-    import keras
 
     from ganlab.callbacks import ClassGridMonitor, GANMonitor
     from ganlab.recipes import training_labels
@@ -374,28 +373,39 @@ def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:
         monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed, every=every)
     else:
         monitor = GANMonitor(out, n=64, seed=args.seed, every=every)
-    # The backup comes last: an epoch counts as done only once its grid and
-    # its history row are written, so a kill at any point loses nothing.
-    callbacks = [
+    gan.fit(x_train, labels, epochs=recipe["epochs"],
+            batch_size=recipe["batch_size"],
+            callbacks=run_callbacks(out, monitor))  # fmt: skip
+
+
+def run_callbacks(out: Path, monitor) -> list:
+    """The callbacks of a command-line run writing into ``out``.
+
+    The backup comes last: an epoch counts as done only once its picture
+    (``monitor``) and its history row are written, so a kill at any point
+    loses nothing.
+    """
+    import keras
+
+    return [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         monitor,
         keras.callbacks.BackupAndRestore(str(out / "backup")),
     ]
-    gan.fit(x_train, labels, epochs=recipe["epochs"],
-            batch_size=recipe["batch_size"], callbacks=callbacks)  # fmt: skip
 
 
-def _write_results(gan, out: Path) -> Path:
-    """history.json, losses.png and model.keras; return the model's path."""
+def write_results(model, out: Path, *, plot=None) -> Path:
+    """history.json, losses.png (drawn by ``plot(history, path)``; default
+    ``plotting.plot_history``) and model.keras; return the model's path."""
     from ganlab.plotting import plot_history
 
     history = _read_history(out / "history.csv")
     (out / "history.json").write_text(json.dumps(history, indent=2))
     if history:
-        plot_history(history, out / "losses.png")
+        (plot or plot_history)(history, out / "losses.png")
     model_path = out / "model.keras"
-    gan.save(model_path)
+    model.save(model_path)
     return model_path
 
 

@@ -186,8 +186,8 @@ def train(args: argparse.Namespace) -> Path:
     """Train on the chosen data, write the outputs; return the model's path."""
     import keras
 
-    from ganlab.cli import _check_out_folder
-    from ganlab.translation_tasks import task_scores
+    from ganlab.cli_train import _check_out_folder, write_results
+    from ganlab.translation_tasks import plot_translation_history, task_scores
 
     _check_train_args(args)
     out = Path(args.out)
@@ -202,7 +202,7 @@ def train(args: argparse.Namespace) -> Path:
     start = time.perf_counter()
     _fit(model, data, args, out)
     print(f"ganlab: trained in {time.perf_counter() - start:.0f} s")
-    model_path = _write_results(model, out)
+    model_path = write_results(model, out, plot=plot_translation_history)
     if args.n_test and data.test is not None:
         metrics = task_scores(model, data, n=args.n_test)
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -285,8 +285,7 @@ def _build(args, data):
 
 def _fit(model, data, args, out: Path) -> None:
     """``fit`` with the strips, the log and the backup that resumes."""
-    import keras
-
+    from ganlab.cli_train import run_callbacks
     from ganlab.image_to_image import TranslationMonitor
 
     examples = data.test if data.test is not None else data.train
@@ -297,33 +296,12 @@ def _fit(model, data, args, out: Path) -> None:
         targets=examples[1][:N_STRIPS] if data.paired else None,
         scale=max(1, 64 // side),
     )
-    # The backup comes last: an epoch counts as done only once its strip and
-    # its history row are written (as in python -m ganlab train).
-    callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
-        monitor,
-        keras.callbacks.BackupAndRestore(str(out / "backup")),
-    ]
+    callbacks = run_callbacks(out, monitor)
     fit = dict(epochs=args.epochs, batch_size=args.batch_size, callbacks=callbacks)
     if data.paired:
         model.fit(data.train, **fit)
     else:
         model.fit(*data.train, **fit)
-
-
-def _write_results(model, out: Path) -> Path:
-    """history.json, losses.png and model.keras; return the model's path."""
-    from ganlab.cli import _read_history
-    from ganlab.translation_tasks import plot_translation_history
-
-    history = _read_history(out / "history.csv")
-    (out / "history.json").write_text(json.dumps(history, indent=2))
-    if history:
-        plot_translation_history(history, out / "losses.png")
-    model_path = out / "model.keras"
-    model.save(model_path)
-    return model_path
 
 
 # ------------------------------------------------------------------ apply --
