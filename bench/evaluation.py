@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from ganlab import metrics
+from ganlab import manifold_metrics, metrics
 from ganlab.datasets import load_mnist
 from ganlab.evaluation import evaluate, format_report
 from ganlab.evaluator import classifier_outputs
@@ -78,7 +78,7 @@ def stage_times(fake: np.ndarray, real: np.ndarray, repeats: int) -> dict:
         "IS": lambda: metrics.inception_score(fake_p),
         "FID": lambda: metrics.frechet_distance(fake_f, real_f),
         "KID": lambda: metrics.kernel_inception_distance(fake_f, real_f),
-        "PRDC": lambda: metrics.prdc(real_f, fake_f),
+        "PRDC": lambda: manifold_metrics.prdc(real_f, fake_f),
         "classes": lambda: metrics.class_coverage(fake_p),
     }
     best = {}
@@ -100,7 +100,7 @@ def prdc_check(seeds: int, n: int = 10000, dim: int = 1000) -> None:
         rng = np.random.default_rng(seed)
         real = rng.standard_normal((n, dim), dtype=np.float32)
         fake = rng.standard_normal((n, dim), dtype=np.float32)
-        rows.append(metrics.prdc(real, fake, k_pr=5, k_dc=5))
+        rows.append(manifold_metrics.prdc(real, fake, k_pr=5, k_dc=5))
     per_seed = (time.perf_counter() - start) / seeds
     print(
         f"\n(b) PRDC, {n} vs {n} draws of N(0, I) in {dim}-d, k=5, "

@@ -6,7 +6,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 - networks (:mod:`ganlab.models`): ``make_generator``, ``make_discriminator``
   (unconditional or conditioned on ``num_classes``), ``make_mlp_generator``,
   ``make_mlp_discriminator``, ``MinibatchStdDev``;
-- the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``, ``build_dcgan``;
+- the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``; ``build_dcgan``
+  (:mod:`ganlab.recipes`);
   several generators (MGAN) or discriminators (GMAN) (:mod:`ganlab.mixtures`):
   ``num_generators=`` / ``num_discriminators=`` in the builders,
   ``discriminator_ensemble``;
@@ -19,13 +20,14 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   Wasserstein, hinge; gradient penalty, R1; packing;
 - augmentation for D on small data (:mod:`ganlab.augment`): DiffAugment,
   ADA, through ``GAN.compile(augment=...)``;
-- data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`):
-  ``check_images``, ``load_mnist``, 2-D mixtures;
-- evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.evaluator`,
-  :mod:`ganlab.evaluation`): ``evaluate``, ``format_report``,
-  ``QualityMonitor``, ``mode_metrics``;
-- diagnosis (:mod:`ganlab.doctor`): ``GANDoctor``, a callback that names
-  what is going wrong in training and the remedy to try;
+- data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`,
+  :mod:`ganlab.toy_images`): ``check_images``, ``load_mnist``, 2-D mixtures,
+  disc pictures with a check of each sample;
+- evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.manifold_metrics`,
+  :mod:`ganlab.evaluator`, :mod:`ganlab.evaluation`): ``evaluate``,
+  ``format_report``, ``QualityMonitor``, ``mode_metrics``;
+- diagnosis (:mod:`ganlab.doctor`, :mod:`ganlab.diagnoses`): ``GANDoctor``,
+  a callback that names what is going wrong in training and the remedy to try;
 - pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`,
   :mod:`ganlab.latent`): ``GANMonitor``, ``ClassGridMonitor``, grids, GIFs,
   loss curves;
@@ -63,6 +65,7 @@ from ganlab import (
     latent,
     legacy,  # noqa: F401  (registers ganlab 0.1's class names for loading)
     losses,
+    manifold_metrics,
     metrics,
     mixtures,
     models,
@@ -70,6 +73,7 @@ from ganlab import (
     precision,
     recipes,
     toy,
+    toy_images,
 )
 from ganlab.callbacks import ClassGridMonitor, GANMonitor
 from ganlab.clusters import fit_self_conditioned, pixel_clusters
@@ -78,7 +82,7 @@ from ganlab.datasets import load_mnist
 from ganlab.doctor import GANDoctor
 from ganlab.evaluation import QualityMonitor, evaluate, format_report
 from ganlab.evaluator import InceptionWeightsError
-from ganlab.gan import GAN, build_dcgan
+from ganlab.gan import GAN
 from ganlab.image_folders import load_image_folder
 from ganlab.image_to_image import CycleGAN, Pix2Pix, TranslationMonitor
 from ganlab.mixtures import discriminator_ensemble
@@ -90,7 +94,7 @@ from ganlab.models import (
     make_mlp_generator,
 )
 from ganlab.precision import bfloat16_supported, set_precision
-from ganlab.recipes import folder_recipe
+from ganlab.recipes import build_dcgan, folder_recipe
 from ganlab.toy import mode_metrics
 
 __version__ = "0.2.0"
@@ -128,6 +132,7 @@ __all__ = [
     "load_image_folder",
     "load_mnist",
     "losses",
+    "manifold_metrics",
     "make_discriminator",
     "make_generator",
     "make_mlp_discriminator",
@@ -142,4 +147,5 @@ __all__ = [
     "recipes",
     "set_precision",
     "toy",
+    "toy_images",
 ]

@@ -216,6 +216,7 @@ def _check_out_folder(out: Path, overwrite: bool) -> None:
     ``overwrite``, which deletes those outputs (and nothing else).
     """
     if (out / "backup").exists():
+        print(f"ganlab: resuming the interrupted run in {out} from its last epoch")
         return
     old = sorted({p for pattern in _RUN_OUTPUTS for p in out.glob(pattern)})
     if not old:

@@ -24,16 +24,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-AUTOTUNE = tf.data.AUTOTUNE
+from ganlab.batches import AUTOTUNE, shuffled_batches
 
-# tf.data's autotuning runs a background thread per iterator. ``fit`` repeats
-# in-memory data (one iterator for the whole run), so when training stops,
-# that iterator is freed mid-pass, and freeing it waits for the thread's next
-# wake-up: on TF 2.21 the Python process then hung for 8 to 49 s after the
-# script's last line, about every other run. A gather from memory needs no
-# tuning (with the model off it delivers as many images per second).
-_NO_AUTOTUNE_MODEL = tf.data.Options()
-_NO_AUTOTUNE_MODEL.autotune.enabled = False
 _TOLERANCE = 1e-3
 
 
@@ -301,47 +293,6 @@ def _arrays(x, y, image_shape, num_classes, batch_size, shuffle, seed):
         arrays, counts = (x, labels), labels.sum(axis=0)
     ds = shuffled_batches(arrays, batch_size, shuffle=shuffle, seed=seed)
     return TrainingData(ds.repeat(), int(ds.cardinality()), counts)
-
-
-def shuffled_batches(
-    arrays,
-    batch_size: int,
-    *,
-    shuffle: bool = True,
-    seed: int | None = None,
-    drop_remainder: bool = True,
-) -> tf.data.Dataset:
-    """Batches of in-memory arrays, reshuffled every epoch, prefetched.
-
-    Shuffles indices, not rows: the shuffle buffer, refilled at the start of
-    every epoch, holds N integers instead of N images, and each batch is
-    gathered from the arrays in one op (a buffer of 60,000 MNIST images took
-    seconds to refill on a 2-core CPU).
-
-    Args:
-        arrays: an array (N, ...) or a tuple of arrays with the same N.
-        batch_size: rows per batch (at most N).
-        shuffle: reshuffle every epoch.
-        seed: shuffle seed.
-        drop_remainder: drop the last, smaller batch.
-
-    Returns:
-        A dataset of batches with the arrays' structure and dtypes.
-    """
-    single = not isinstance(arrays, tuple)
-    tensors = tuple(tf.constant(a) for a in ((arrays,) if single else arrays))
-    n = int(tensors[0].shape[0])
-    ds = tf.data.Dataset.range(n)
-    if shuffle:
-        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(min(batch_size, n), drop_remainder=drop_remainder)
-
-    def gather(index):
-        rows = tuple(tf.gather(t, index) for t in tensors)
-        return rows[0] if single else rows
-
-    ds = ds.map(gather, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
-    return ds.with_options(_NO_AUTOTUNE_MODEL)
 
 
 # ---------------------------------------------------------------- tf.data --

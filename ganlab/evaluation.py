@@ -5,10 +5,11 @@
 
 :func:`evaluate` draws samples from a GAN (or takes generated images),
 extracts features with the shipped MNIST evaluator (or InceptionV3, or any
-function), and returns every metric of :mod:`ganlab.metrics` in a flat,
-JSON-serializable dict. :class:`QualityMonitor` does the same every few
-epochs during ``fit`` and writes the numbers into the epoch logs, so they
-land in ``History``, ``CSVLogger`` and ``TensorBoard``.
+function), and returns every metric of :mod:`ganlab.metrics` and
+:mod:`ganlab.manifold_metrics` in a flat, JSON-serializable dict.
+:class:`QualityMonitor` does the same every few epochs during ``fit`` and
+writes the numbers into the epoch logs, so they land in ``History``,
+``CSVLogger`` and ``TensorBoard``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 import keras
 import numpy as np
 
-from ganlab import metrics
+from ganlab import manifold_metrics, metrics
 from ganlab.evaluator import (
     classifier_outputs,
     inception_features,
@@ -109,7 +110,8 @@ def evaluate_features(
     is_splits: int = 10,
     confidence: float = 0.9,
 ) -> dict:
-    """Every metric of :mod:`ganlab.metrics` on precomputed features.
+    """Every metric of :mod:`ganlab.metrics` and :mod:`ganlab.manifold_metrics`
+    on precomputed features.
 
     Args:
         fake_feats: (M, D) features of generated images.
@@ -138,7 +140,7 @@ def evaluate_features(
     results["kid_mean"], results["kid_std"] = metrics.kernel_inception_distance(
         fake_feats, real_feats, kid_subsets, kid_subset_size, seed=seed
     )
-    results.update(metrics.prdc(real_feats, fake_feats, k_pr=k_pr, k_dc=k_dc))
+    results.update(manifold_metrics.prdc(real_feats, fake_feats, k_pr=k_pr, k_dc=k_dc))
     if fake_probs is not None:
         results.update(metrics.class_coverage(fake_probs, threshold=confidence))
     return results

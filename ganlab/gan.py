@@ -11,8 +11,6 @@ in the conditional GAN of Mirza & Osindero 2014. The train step is in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import keras
 import numpy as np
 
@@ -30,7 +28,6 @@ from ganlab.checks import (
     serialize_optimizer,
 )
 from ganlab.data import check_images, check_labels, training_data
-from ganlab.models import make_discriminator, make_generator
 from ganlab.step import GameStep
 
 _TRACKERS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
@@ -488,37 +485,3 @@ class GAN(StepAdapter, GameStep, keras.Model):
         out = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)
         out = np.asarray(out, "float32").reshape(len(x), -1)
         return out[:, :1].mean(axis=1) if self.num_generators else out.mean(axis=1)
-
-
-def build_dcgan(
-    latent_dim: int = 100,
-    *,
-    image_shape: Sequence[int] = (28, 28, 1),
-    num_classes: int | None = None,
-    label_prior=None,
-    width: int = 64,
-    seed: int | None = None,
-    **discriminator_kwargs,
-) -> GAN:
-    """A :class:`GAN` with the DCGAN generator and discriminator, not compiled.
-
-    Args:
-        latent_dim: size of z.
-        image_shape: (H, W, C) of the images.
-        num_classes: K to condition both networks on labels (or clusters).
-        label_prior: see :class:`GAN`.
-        width: width of both networks (64 gives the TensorFlow tutorial's).
-        seed: seed of the model's noise.
-        **discriminator_kwargs: passed to :func:`ganlab.make_discriminator`
-            (e.g. ``projection=True``, ``batch_norm=True``, ``dropout=0.0``).
-    """
-    return GAN(
-        make_generator(
-            latent_dim, image_shape=image_shape, num_classes=num_classes, width=width
-        ),
-        make_discriminator(
-            image_shape, num_classes=num_classes, width=width, **discriminator_kwargs
-        ),
-        label_prior=label_prior,
-        seed=seed,
-    )

@@ -41,6 +41,9 @@ same self-conditioned GAN, EMA and Adam(β₁ = 0.5), with networks, batch,
 learning rate and number of steps chosen for 32, 64 or 128 pixels, and a
 number of clusters that grows with the number of pictures
 (:func:`folder_clusters`).
+
+:func:`build_dcgan` builds the plain DCGAN at any width, the networks the
+recipes start from.
 """
 
 from __future__ import annotations
@@ -219,6 +222,40 @@ def discriminator_options(
     if num_classes is not None:
         options.update(SELF_CONDITIONED_D if self_conditioned else CONDITIONAL_D)
     return {**options, **overrides}
+
+
+def build_dcgan(
+    latent_dim: int = 100,
+    *,
+    image_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int | None = None,
+    label_prior=None,
+    width: int = 64,
+    seed: int | None = None,
+    **discriminator_kwargs,
+) -> GAN:
+    """A :class:`GAN` with the DCGAN generator and discriminator, not compiled.
+
+    Args:
+        latent_dim: size of z.
+        image_shape: (H, W, C) of the images.
+        num_classes: K to condition both networks on labels (or clusters).
+        label_prior: see :class:`GAN`.
+        width: width of both networks (64 gives the TensorFlow tutorial's).
+        seed: seed of the model's noise.
+        **discriminator_kwargs: passed to :func:`ganlab.make_discriminator`
+            (e.g. ``projection=True``, ``batch_norm=True``, ``dropout=0.0``).
+    """
+    return GAN(
+        make_generator(
+            latent_dim, image_shape=image_shape, num_classes=num_classes, width=width
+        ),
+        make_discriminator(
+            image_shape, num_classes=num_classes, width=width, **discriminator_kwargs
+        ),
+        label_prior=label_prior,
+        seed=seed,
+    )
 
 
 def build_recipe_gan(

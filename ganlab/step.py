@@ -75,16 +75,15 @@ class GameStep:
     def _generator_ids(self, batch):
         """One-hot ids (batch, K) of the generators that draw a batch, uniform
         over K (MGAN); None for a single generator."""
-        k = getattr(self, "num_generators", None)
+        k = self.num_generators
         if not k:
             return None
         ids = keras.random.randint((batch,), 0, k, seed=self.seed_generator)
         return ops.one_hot(ids, k)
 
     def _several(self) -> bool:
-        return bool(getattr(self, "num_generators", None)) or (
-            getattr(self, "num_critics", 1) > 1
-        )
+        """True for a mixture of generators (MGAN) or of discriminators (GMAN)."""
+        return bool(self.num_generators) or self.num_critics > 1
 
     def _d_loss(self, real_logits, fake_logits, ids):
         """D's loss per example (batch,): the loss's own, or MGAN's/GMAN's."""
@@ -107,7 +106,7 @@ class GameStep:
 
     def _adversarial(self, logits):
         """D's real/fake logits alone (a mixture's classifier dropped)."""
-        if not getattr(self, "num_generators", None):
+        if not self.num_generators:
             return logits
         return mixtures.split_logits(logits, self.num_generators)[0]
 

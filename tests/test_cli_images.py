@@ -120,6 +120,7 @@ def test_train_on_a_folder_resumes_after_interruption(
         assert cli.main(argv) == 0
     resumed = capsys.readouterr().out
     assert "Epoch 2/3" in resumed and "Epoch 1/3" not in resumed
+    assert f"resuming the interrupted run in {out}" in resumed
     assert len(json.loads((out / "history.json").read_text())["d_loss"]) == 3
     assert (out / "history.csv").read_text().count("\n0,") == 1  # epoch 1 once
     assert iio.imread(out / "progress.gif", index=None).shape[0] == 3

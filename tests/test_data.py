@@ -180,7 +180,7 @@ def test_shuffled_batches_visit_every_row_once_per_epoch_and_reshuffle():
 
 def test_in_memory_pipeline_runs_without_the_autotune_thread():
     # That thread held up the end of the process for up to 49 s after a fit
-    # that stopped mid-pass (see ganlab.data._NO_AUTOTUNE_MODEL); what fit
+    # that stopped mid-pass (see ganlab.batches._NO_AUTOTUNE_MODEL); what fit
     # builds from arrays, with repeat(), must keep it off.
     prepared = training_data(
         np.zeros((8, 28, 28), "uint8"), image_shape=SHAPE, batch_size=4

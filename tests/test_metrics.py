@@ -8,7 +8,7 @@ import pytest
 import scipy.linalg
 from scipy.spatial.distance import cdist
 
-from ganlab import metrics
+from ganlab import manifold_metrics, metrics
 
 
 def random_covariance(rng, dim):
@@ -240,27 +240,27 @@ def gaussian_sets():
 def test_prdc_matches_brute_force(gaussian_sets):
     real, fake = gaussian_sets
     expected = brute_force_prdc(real, fake, 3, 5)
-    got = metrics.prdc(real, fake, k_pr=3, k_dc=5)
+    got = manifold_metrics.prdc(real, fake, k_pr=3, k_dc=5)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, abs=2e-3), key
 
 
 def test_single_metric_functions_agree_with_prdc(gaussian_sets):
     real, fake = gaussian_sets
-    both = metrics.prdc(real, fake, k_pr=3, k_dc=5)
-    assert metrics.precision_recall(real, fake, k=3) == {
+    both = manifold_metrics.prdc(real, fake, k_pr=3, k_dc=5)
+    assert manifold_metrics.precision_recall(real, fake, k=3) == {
         k: both[k] for k in ("precision", "recall")
     }
-    assert metrics.density_coverage(real, fake, k=5) == {
+    assert manifold_metrics.density_coverage(real, fake, k=5) == {
         k: both[k] for k in ("density", "coverage")
     }
 
 
 def test_prdc_does_not_depend_on_block_size(gaussian_sets, monkeypatch):
     real, fake = gaussian_sets
-    whole = metrics.prdc(real, fake)
+    whole = manifold_metrics.prdc(real, fake)
     monkeypatch.setattr(metrics, "_BLOCK_ELEMENTS", 7 * 600)  # blocks of 7 rows
-    assert metrics.prdc(real, fake) == whole
+    assert manifold_metrics.prdc(real, fake) == whole
 
 
 def test_prdc_near_published_values_on_high_dimensional_gaussians():
@@ -272,7 +272,7 @@ def test_prdc_near_published_values_on_high_dimensional_gaussians():
     rng = np.random.default_rng(0)
     real = rng.standard_normal((10000, 1000), dtype=np.float32)
     fake = rng.standard_normal((10000, 1000), dtype=np.float32)
-    got = metrics.prdc(real, fake, k_pr=5, k_dc=5)
+    got = manifold_metrics.prdc(real, fake, k_pr=5, k_dc=5)
     published = {
         "precision": 0.4772,
         "recall": 0.4705,
@@ -292,7 +292,7 @@ def test_prdc_near_published_values_on_high_dimensional_gaussians():
 def test_prdc_separates_disjoint_distributions():
     rng = np.random.default_rng(10)
     real, fake = rng.normal(size=(300, 8)), rng.normal(10.0, 1.0, size=(300, 8))
-    assert metrics.prdc(real, fake) == {
+    assert manifold_metrics.prdc(real, fake) == {
         "precision": 0.0,
         "recall": 0.0,
         "density": 0.0,
@@ -303,16 +303,16 @@ def test_prdc_separates_disjoint_distributions():
 def test_prdc_rejects_too_few_samples_and_bad_k():
     x = np.zeros((5, 3))
     with pytest.raises(ValueError, match="at least 6"):
-        metrics.density_coverage(x, x, k=5)
+        manifold_metrics.density_coverage(x, x, k=5)
     with pytest.raises(ValueError, match="k must be"):
-        metrics.precision_recall(np.zeros((20, 3)), np.zeros((20, 3)), k=0)
+        manifold_metrics.precision_recall(np.zeros((20, 3)), np.zeros((20, 3)), k=0)
 
 
 def test_no_runtime_warnings_on_duplicate_points():
     x = np.ones((50, 4))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = metrics.prdc(x, x)
+        out = manifold_metrics.prdc(x, x)
     # All radii are zero and membership is strict, so nothing is inside a ball.
     assert out == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
 
