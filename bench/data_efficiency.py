@@ -197,7 +197,8 @@ class Lab:
         args = self.args
         train = subset(self.x_train, fraction, seed=seed)
         keras.utils.set_random_seed(seed)
-        gan = build_recipe_gan(seed=seed, width=args.width)
+        plain_d = {"batch_norm": False, "dropout": 0.0} if args.plain_d else {}
+        gan = build_recipe_gan(seed=seed, width=args.width, **plain_d)
         compile_recipe(gan, augment=None if option == "none" else option)
         every = args.eval_every or args.steps
         checkpoints = Checkpoints(self, train, every=every, seed=seed)
@@ -294,6 +295,9 @@ def parse_args(argv=None):
     )
     p.add_argument("--width", type=int, default=16,
                    help="width of both networks (the recipe's is 32)")  # fmt: skip
+    p.add_argument("--plain-d", action="store_true",
+                   help="D without BatchNorm and dropout (notebook 05's small-data "
+                        "GANs); write its results to another --out")  # fmt: skip
     p.add_argument("--n-eval", type=int, default=5000, help="samples and test digits")
     p.add_argument("--n-mem", type=int, default=1000, help="for the NN ratio and r_t")
     p.add_argument(

@@ -73,22 +73,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pictures", type=int, default=3000)
     parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--source-size", type=int, default=48,
+                        help="side of the PNG files written")  # fmt: skip
+    parser.add_argument("--epochs", type=int,
+                        help="passes (default: the recipe's)")  # fmt: skip
     parser.add_argument("--interrupt-after", type=float, default=150.0,
                         help="seconds into the first run to send SIGINT")  # fmt: skip
     parser.add_argument("--out", help="run folder (default: a temporary one)")
     parser.add_argument("--samples", type=int, default=500)
-    parser.add_argument("--quick", action="store_true", help="width 8, 1 epoch")
+    parser.add_argument("--quick", action="store_true", help="width 8, 2 epochs")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="folder_training_"))
-    folder = write_disc_folder(work / "discs", args.pictures, size=48, seed=0)
+    folder = write_disc_folder(
+        work / "discs", args.pictures, size=args.source_size, seed=0
+    )
     out = Path(args.out) if args.out else work / "run"
     command = [sys.executable, "-m", "ganlab", "train", "--images", str(folder),
                "--image-size", str(args.image_size), "--out", str(out),
                "--overwrite"]  # fmt: skip
     if args.quick:
         command += ["--width", "8", "--epochs", "2"]
-    print(f"{args.pictures} disc pictures (48 px) read at {args.image_size} px")
+    elif args.epochs:
+        command += ["--epochs", str(args.epochs)]
+    print(f"{args.pictures} disc pictures ({args.source_size} px) read at "
+          f"{args.image_size} px")  # fmt: skip
     print("$ python", " ".join(command[1:]))
 
     code, first = run_command(command, interrupt_after=args.interrupt_after)
