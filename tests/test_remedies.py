@@ -97,6 +97,8 @@ TOY_OPTIONS = {
     "unrolled": ({"unrolled_steps": 2, "unrolled_lr": 0.1}, {}),
     "pack": ({"pack": 2}, {"pack": 2}),
     "minibatch_std": ({}, {"minibatch_std": True}),
+    "hinge": ({"loss": "hinge"}, {}),
+    "r1": ({"r1": 1.0}, {}),
 }
 
 
