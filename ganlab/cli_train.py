@@ -134,6 +134,16 @@ def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
         f"{IMAGES_PER_CLUSTER} pictures; 0: a plain DCGAN)",
     )
     train.add_argument(
+        "--augment",
+        choices=["none", "diffaugment", "ada"],
+        default="none",
+        help="augment every image D sees, real and generated, for folders of a "
+        "few hundred pictures: diffaugment (Zhao et al. 2020: colour, "
+        "translation, cutout) or ada (Karras et al. 2020: a probability that "
+        "rises while D is overconfident, logged as aug_p); train longer with "
+        "it than without (default: none)",
+    )
+    train.add_argument(
         "--conditional",
         action="store_true",
         help="MNIST only: train a conditional GAN on (image, label) pairs: "
@@ -325,7 +335,9 @@ def train(args: argparse.Namespace) -> Path:
     print(
         f"ganlab: training on {len(x_train)} {name} for {recipe['epochs']} epochs "
         f"(batch {recipe['batch_size']}, width {recipe['width']}, Adam "
-        f"{recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters)"
+        f"{recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters"
+        + ("" if args.augment == "none" else f", augment {args.augment}")
+        + ")"
     )
     start = time.perf_counter()
     _fit(gan, x_train, y_train, args, out, recipe)
@@ -359,7 +371,10 @@ def _recipe_gan(args: argparse.Namespace, recipe: dict, image_shape):
         self_conditioned=bool(clusters), image_shape=image_shape,
         width=recipe["width"], seed=args.seed,
     )  # fmt: skip
-    return compile_recipe(gan, lr=recipe["lr"], jit_compile=args.jit_compile)
+    augment = None if args.augment == "none" else args.augment
+    return compile_recipe(
+        gan, lr=recipe["lr"], jit_compile=args.jit_compile, augment=augment
+    )
 
 
 def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:

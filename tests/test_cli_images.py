@@ -135,6 +135,20 @@ def test_train_on_a_folder_resumes_after_interruption(
     assert "--overwrite" in capsys.readouterr().err
 
 
+def test_train_on_a_folder_with_augmentation(folder, tmp_path, capsys):
+    out = tmp_path / "ada"
+    argv = ["train", "--images", str(folder), "--out", str(out), *TINY]
+    argv += ["--epochs", "2", "--clusters", "0", "--augment", "ada"]
+    with pytest.warns(UserWarning, match="Skipped 1 file"):
+        assert cli.main(argv) == 0
+    assert "no clusters, augment ada)" in capsys.readouterr().out
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["aug_p"]) == 2  # ADA's p, logged every epoch
+    assert all(0.0 <= p <= 1.0 for p in history["aug_p"])
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.augment_adaptive  # the saved model keeps its augmentation
+
+
 @pytest.mark.parametrize(
     "flags, message",
     [
