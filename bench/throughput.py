@@ -31,7 +31,8 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 import ganlab  # noqa: E402
-from ganlab.data import check_images, shuffled_batches  # noqa: E402
+from ganlab.batches import shuffled_batches  # noqa: E402
+from ganlab.data import check_images  # noqa: E402
 
 NOISE_DIM = 100
 

@@ -2,8 +2,7 @@
 gathered in one op, prefetched, with tf.data's autotuning off.
 
 :func:`shuffled_batches` serves the arrays of :func:`ganlab.data.training_data`
-and the paired images of :mod:`ganlab.translation_core`; it can also be
-imported from :mod:`ganlab.data`.
+and the paired images of :mod:`ganlab.translation_core`.
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def _finding(name: str, evidence: str) -> Diagnosis:
     return Diagnosis(name, evidence, *_ADVICE[name])
 
 
-def _known(signals: dict, *keys: str) -> bool:
+def measured(signals: dict, *keys: str) -> bool:
+    """True when every key has a value in ``signals`` (None: not measured)."""
     return all(signals.get(k) is not None for k in keys)
 
 
@@ -151,7 +152,9 @@ def diagnose(signals: dict, thresholds: Thresholds | None = None) -> list[Diagno
     digit). See :class:`Thresholds` for the other signals.
     """
     t = thresholds or Thresholds()
-    bad = [k for k in LOG_KEYS if _known(signals, k) and not math.isfinite(signals[k])]
+    bad = [
+        k for k in LOG_KEYS if measured(signals, k) and not math.isfinite(signals[k])
+    ]
     if bad or signals.get("images_finite") is False:
         bad += [] if signals.get("images_finite", True) else ["generated images"]
         return [_finding(DIVERGED, "non-finite " + ", ".join(bad) + ".")]
@@ -165,15 +168,15 @@ def diagnose(signals: dict, thresholds: Thresholds | None = None) -> list[Diagno
 
 
 def _discriminator_wins(s: dict, t: Thresholds) -> Diagnosis | None:
-    if s.get("critic") or not _known(s, "d_fake") or s["d_fake"] > t.d_fake:
+    if s.get("critic") or not measured(s, "d_fake") or s["d_fake"] > t.d_fake:
         return None
     ratio = s.get("g_grad_ratio")
-    confident = _known(s, "d_real") and s["d_real"] >= t.d_real
+    confident = measured(s, "d_real") and s["d_real"] >= t.d_real
     vanished = ratio is not None and ratio <= t.g_grad_ratio
     if not (confident or vanished):
         return None
     evidence = f"D(G(z)) = {s['d_fake']:.3f}"
-    if _known(s, "d_real"):
+    if measured(s, "d_real"):
         evidence += f", D(x) = {s['d_real']:.3f}"
     if ratio is not None:
         evidence += f", G's gradient norm at {ratio:.0%} of its peak"
@@ -199,11 +202,11 @@ def _classes_only(s: dict, t: Thresholds) -> str | None:
 
 def _mode_collapse(s: dict, t: Thresholds) -> Diagnosis | None:
     low = []
-    if _known(s, "diversity") and s["diversity"] <= t.diversity:
+    if measured(s, "diversity") and s["diversity"] <= t.diversity:
         low.append(f"sample diversity {s['diversity']:.2f} (real data: 1)")
-    if _known(s, "spread") and s["spread"] <= t.spread:
+    if measured(s, "spread") and s["spread"] <= t.spread:
         low.append(f"samples nearly identical (pixel spread {s['spread']:.3f})")
-    if _known(s, "class_kl") and s["class_kl"] >= t.class_kl:
+    if measured(s, "class_kl") and s["class_kl"] >= t.class_kl:
         present = s.get("classes_present")
         classes = "" if present is None else f", {present:.0f} of 10 digits confident"
         low.append(f"digit classes uneven (KL to uniform {s['class_kl']:.2f}{classes})")
@@ -221,11 +224,11 @@ def _oscillation(s: dict, t: Thresholds) -> Diagnosis | None:
 
 
 def _overfitting(s: dict, t: Thresholds) -> Diagnosis | None:
-    if s.get("critic") or not _known(s, "logit_gap") or s["logit_gap"] < t.logit_gap:
+    if s.get("critic") or not measured(s, "logit_gap") or s["logit_gap"] < t.logit_gap:
         return None
     evidence = (
         f"mean D logit {s['logit_gap']:.2f} higher on training than on held-out images"
     )
-    if _known(s, "r_t"):
+    if measured(s, "r_t"):
         evidence += f"; r_t = E[sign D(x_train)] = {s['r_t']:.2f}"
     return _finding(OVERFITTING, evidence + ".")

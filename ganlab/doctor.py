@@ -46,8 +46,8 @@ from ganlab.diagnoses import (
     OVERFITTING,
     Diagnosis,
     Thresholds,
-    _known,
     diagnose,
+    measured,
 )
 from ganlab.evaluator import classifier_probabilities, to_model_range
 
@@ -97,12 +97,12 @@ def trend_signals(windows: Sequence[dict], n_recent=5, min_windows=3) -> dict:
     out: dict = {"g_grad_ratio": None, "grad_growth": None, "loss_oscillation": None}
     last, earlier = windows[-1], windows[:-1]
     g_peak = _finite([w.get("g_grad_norm") for w in earlier])
-    if g_peak and _known(last, "g_grad_norm") and max(g_peak) > 0:
+    if g_peak and measured(last, "g_grad_norm") and max(g_peak) > 0:
         out["g_grad_ratio"] = last["g_grad_norm"] / max(g_peak)
     growth = []
     for key in ("d_grad_norm", "g_grad_norm"):
         past = _finite([w.get(key) for w in earlier])
-        if len(past) >= 2 and _known(last, key) and max(past) > 0:
+        if len(past) >= 2 and measured(last, key) and max(past) > 0:
             growth.append(last[key] / max(past))
     out["grad_growth"] = max(growth) if growth else None
     swings = []

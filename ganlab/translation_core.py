@@ -22,9 +22,10 @@ from keras import ops
 
 from ganlab import losses as losses_lib
 from ganlab.backend import StepAdapter, replica_count
+from ganlab.batches import shuffled_batches
 from ganlab.checks import optimizer_pair
 from ganlab.data import _converter as data_converter
-from ganlab.data import _scan, check_images, pixel_scale, shuffled_batches
+from ganlab.data import _scan, check_images, pixel_scale
 from ganlab.step import _assign, _values  # noqa: F401  (re-exported to the models)
 
 # ------------------------------------------------------------------ data --
@@ -52,7 +53,7 @@ def array_batches(arrays, batch_size: int, shuffle: bool, seed):
     """Batches of in-memory arrays (one, or a tuple with equal lengths).
 
     Returns:
-        ``(dataset, steps)``: :func:`ganlab.data.shuffled_batches` (the last
+        ``(dataset, steps)``: :func:`ganlab.batches.shuffled_batches` (the last
         partial batch dropped) and the number of batches in one pass.
     """
     if int(batch_size) < 1:

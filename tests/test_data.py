@@ -160,7 +160,7 @@ def test_image_dataset_from_directory_colour_images(tmp_path):
 
 
 def test_shuffled_batches_visit_every_row_once_per_epoch_and_reshuffle():
-    from ganlab.data import shuffled_batches
+    from ganlab.batches import shuffled_batches
 
     x = np.arange(10, dtype="float32")[:, None]
     y = np.arange(10) * 10
