@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 
 from ganlab.image_folders import load_image_folder  # noqa: E402
-from ganlab.recipes import build_recipe_gan, folder_recipe  # noqa: E402
+from ganlab.recipes import folder_recipe, gan_from_recipe  # noqa: E402
 from ganlab.toy_images import disc_share, write_disc_folder  # noqa: E402
 
 GOAL_SECONDS = 600
@@ -45,7 +45,12 @@ GOAL_SECONDS = 600
 def run_command(command: list[str], *, interrupt_after: float | None) -> tuple:
     """Run the command; SIGINT it after ``interrupt_after`` s. (exit code, s)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # A shell starts background jobs with SIGINT ignored, and Python then
+    # keeps ignoring it: give the command Ctrl-C's default back.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     if interrupt_after is not None:
         try:
             process.wait(timeout=interrupt_after)
@@ -61,11 +66,7 @@ def run_command(command: list[str], *, interrupt_after: float | None) -> tuple:
 def untrained_share(pictures, n: int) -> float:
     """disc_share of an untrained generator of the recipe (the floor)."""
     recipe = folder_recipe(pictures.shape[1], len(pictures))
-    gan = build_recipe_gan(
-        recipe["latent_dim"], image_shape=pictures.shape[1:], width=recipe["width"],
-        num_classes=recipe["clusters"] or None,
-        self_conditioned=bool(recipe["clusters"]), seed=0,
-    )  # fmt: skip
+    gan = gan_from_recipe(recipe, pictures.shape[1:], seed=0)
     return disc_share(gan.generate(n, seed=1))
 
 

@@ -94,7 +94,7 @@ from ganlab.models import (
     make_mlp_generator,
 )
 from ganlab.precision import bfloat16_supported, set_precision
-from ganlab.recipes import build_dcgan, folder_recipe
+from ganlab.recipes import build_dcgan, folder_recipe, gan_from_recipe
 from ganlab.toy import mode_metrics
 
 __version__ = "0.2.0"
@@ -127,6 +127,7 @@ __all__ = [
     "image_to_image",
     "fit_self_conditioned",
     "folder_recipe",
+    "gan_from_recipe",
     "format_report",
     "latent",
     "load_image_folder",

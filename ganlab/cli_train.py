@@ -25,7 +25,7 @@ from ganlab.recipes import (
 
 # Flags whose default depends on the data (MNIST: RECIPE; a folder: its
 # size's recipe), so argparse leaves them None.
-_RECIPE_FLAGS = ("epochs", "batch_size", "width", "latent_dim", "lr")
+_RECIPE_FLAGS = ("epochs", "batch_size", "width", "latent_dim", "lr", "augment")
 
 
 def add_train_parser(sub) -> None:
@@ -112,8 +112,8 @@ def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
         "--width",
         type=int,
         default=None,
-        help="network width (64 gives the TensorFlow tutorial's DCGAN; default: "
-        "the recipe's, a faster narrower version)",
+        help="width of both networks (64 gives the TensorFlow tutorial's DCGAN; "
+        "default: the recipe's, a faster narrower version)",
     )
     train.add_argument(
         "--latent-dim", type=int, default=None, help="size of z (default: recipe)"
@@ -136,12 +136,13 @@ def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--augment",
         choices=["none", "diffaugment", "ada"],
-        default="none",
+        default=None,
         help="augment every image D sees, real and generated, for folders of a "
         "few hundred pictures: diffaugment (Zhao et al. 2020: colour, "
         "translation, cutout) or ada (Karras et al. 2020: a probability that "
         "rises while D is overconfident, logged as aug_p); train longer with "
-        "it than without (default: none)",
+        "it than without (default: the recipe's: none for MNIST and 32 px, "
+        "diffaugment for 64 and 128 px)",
     )
     train.add_argument(
         "--conditional",
@@ -303,13 +304,17 @@ def _settings(args: argparse.Namespace, images) -> dict:
     from ganlab.recipes import folder_recipe, grid_every
 
     if args.images is None:
-        recipe = {k: RECIPE[k] for k in (*_RECIPE_FLAGS, "clusters")}
-        recipe["grid_every"] = 1
+        keys = ("epochs", "batch_size", "width", "latent_dim", "lr", "clusters")
+        recipe = {key: RECIPE[key] for key in keys}
+        recipe.update(d_width=RECIPE["width"], kernel_size=5, r1=0.0)
+        recipe.update(augment="none", grid_every=1)
     else:
         recipe = folder_recipe(images.shape[1], len(images))
     for key in _RECIPE_FLAGS:
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
+    if args.width is not None:  # --width sets both networks'
+        recipe["d_width"] = args.width
     if args.images is not None and args.epochs is not None:
         recipe["grid_every"] = grid_every(args.epochs)
     recipe["clusters"] = _clusters(args, len(images), recipe["clusters"])
@@ -334,9 +339,11 @@ def train(args: argparse.Namespace) -> Path:
     gan = _recipe_gan(args, recipe, x_train.shape[1:])
     print(
         f"ganlab: training on {len(x_train)} {name} for {recipe['epochs']} epochs "
-        f"(batch {recipe['batch_size']}, width {recipe['width']}, Adam "
-        f"{recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters"
-        + ("" if args.augment == "none" else f", augment {args.augment}")
+        f"(batch {recipe['batch_size']}, width {recipe['width']}"
+        + ("" if recipe["d_width"] == recipe["width"] else f" (D {recipe['d_width']})")
+        + f", Adam {recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters"
+        + ("" if recipe["augment"] == "none" else f", augment {recipe['augment']}")
+        + (f", R1 {recipe['r1']:g}" if recipe["r1"] else "")
         + ")"
     )
     start = time.perf_counter()
@@ -362,19 +369,12 @@ def train(args: argparse.Namespace) -> Path:
 def _recipe_gan(args: argparse.Namespace, recipe: dict, image_shape):
     """The recipe's compiled GAN: conditional on the digits, self-conditioned
     on ``recipe["clusters"]`` groups, or plain."""
-    from ganlab.recipes import DIGITS, build_recipe_gan, compile_recipe
+    from ganlab.recipes import gan_from_recipe
 
-    clusters = recipe["clusters"]
-    num_classes = DIGITS if args.conditional else (clusters or None)
-    gan = build_recipe_gan(
-        recipe["latent_dim"], num_classes=num_classes,
-        self_conditioned=bool(clusters), image_shape=image_shape,
-        width=recipe["width"], seed=args.seed,
+    return gan_from_recipe(
+        recipe, image_shape, conditional=args.conditional, seed=args.seed,
+        jit_compile=args.jit_compile,
     )  # fmt: skip
-    augment = None if args.augment == "none" else args.augment
-    return compile_recipe(
-        gan, lr=recipe["lr"], jit_compile=args.jit_compile, augment=augment
-    )
 
 
 def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:

@@ -87,20 +87,36 @@ DIGITS = 10  # the classes of ``train --conditional``
 # took about 380 CPU-seconds for 2,024 updates, reading and clustering
 # included.
 #
-# 64 and 128: the same networks, which the builders deepen by one stage per
-# doubling, at the same learning rate. At 64 px (bench/folder_training.py
-# --image-size 64, 3,000 discs) the DCGAN paper's Adam 2e-4 (Radford et al.
-# 2016) let D win outright: D(G(z)) < 0.001 from the second epoch, and after
-# 920 steps every sample was the same grey noise. At 1e-3 the game stayed
-# balanced and G learned the backgrounds' colours, but after 2,024 steps only
-# 4 % of samples were clear discs (blurred blobs, some repeated): 64 px needs
-# a better recipe. 128 halves the width and the batch to keep an update
-# within a CPU's reach; it has not been run.
+# 64: the networks deepen by one stage per doubling, and at width 32 G's last
+# stages are thin (16 and 8 channels at 16×16 and 32×32). At 64 px on the
+# same discs (bench/folder_training.py --image-size 64; bench/README.md) that
+# recipe reached 4 % clear discs after 2,024 steps (at the DCGAN paper's Adam
+# 2e-4, Radford et al. 2016, D won outright and every sample was one grey
+# noise). Hence G at width 64 (D stays at 32: D at 64 costs three times as
+# much per step), 4×4 kernels, which tile a stride-2 transposed convolution
+# evenly (5×5 kernels left a checkerboard) and cost 16/25 as much, and
+# DiffAugment (Zhao et al. 2020) on what D sees: without it D won again
+# (D(G(z)) 0.002 after 1,500 steps); with R1 instead (γ 0.1) the share of
+# clear discs rose faster per step but swung (61 % → 7 % in 250 steps) and
+# each step cost 1.8 times as much. DiffAugment learns later (0 % until
+# 1,250 steps) but steadily: hence 3,000 steps. Through the command (3,036
+# steps, interrupted once): 60.4 % clear discs (another run 39.6 %), nearly
+# all at the centre and of one size, where the pictures have them anywhere.
+#
+# 128: the same design (G width 64, 4×4 kernels, DiffAugment) with D at
+# width 16 and batch 32 to keep an update within a CPU's reach. It is weak:
+# on 3,000 disc pictures, 0 % clear discs at every check up to 4,000 steps
+# (the backgrounds' colours and faint blobs).
 FOLDER_RECIPES = {
-    32: {"width": 32, "latent_dim": 100, "batch_size": 64, "lr": 1e-3, "steps": 1500},
-    64: {"width": 32, "latent_dim": 100, "batch_size": 64, "lr": 1e-3, "steps": 2000},
-    128: {"width": 16, "latent_dim": 128, "batch_size": 32, "lr": 1e-3, "steps": 6000},
-}
+    32: {"width": 32, "d_width": 32, "kernel_size": 5, "latent_dim": 100,
+         "batch_size": 64, "lr": 1e-3, "r1": 0.0, "augment": "none", "steps": 1500},
+    64: {"width": 64, "d_width": 32, "kernel_size": 4, "latent_dim": 100,
+         "batch_size": 64, "lr": 1e-3, "r1": 0.0, "augment": "diffaugment",
+         "steps": 3000},
+    128: {"width": 64, "d_width": 16, "kernel_size": 4, "latent_dim": 128,
+          "batch_size": 32, "lr": 1e-3, "r1": 0.0, "augment": "diffaugment",
+          "steps": 6000},
+}  # fmt: skip
 FOLDER_IMAGE_SIZE = 32  # train --images' default --image-size
 MIN_FOLDER_IMAGES = 100  # fewer pictures cannot teach a GAN from scratch
 IMAGES_PER_CLUSTER = 100  # folder_clusters: K = N // 100, at most RECIPE's 100
@@ -140,17 +156,14 @@ def folder_recipe(image_size: int = FOLDER_IMAGE_SIZE, n_images: int = 3000) -> 
     """The settings ``python -m ganlab train --images DIR`` uses by default.
 
     >>> folder_recipe(32, 3000)  # doctest: +NORMALIZE_WHITESPACE
-    {'size': 32, 'width': 32, 'latent_dim': 100, 'batch_size': 64, 'lr': 0.001,
-     'steps': 1500, 'epochs': 33, 'clusters': 30, 'grid_every': 1}
+    {'size': 32, 'width': 32, 'd_width': 32, 'kernel_size': 5, 'latent_dim': 100,
+     'batch_size': 64, 'lr': 0.001, 'r1': 0.0, 'augment': 'none', 'steps': 1500,
+     'epochs': 33, 'clusters': 30, 'grid_every': 1}
 
-    Build and compile the GAN from it as the command does::
+    Build and train the GAN from it as the command does::
 
         r = folder_recipe(32, len(images))
-        gan = build_recipe_gan(r["latent_dim"], image_shape=images.shape[1:],
-                               num_classes=r["clusters"] or None,
-                               self_conditioned=bool(r["clusters"]),
-                               width=r["width"])
-        compile_recipe(gan, lr=r["lr"])
+        gan = gan_from_recipe(r, images.shape[1:])
         gan.fit(images, training_labels(gan, images), epochs=r["epochs"],
                 batch_size=r["batch_size"])
 
@@ -162,10 +175,13 @@ def folder_recipe(image_size: int = FOLDER_IMAGE_SIZE, n_images: int = 3000) -> 
             clusters.
 
     Returns:
-        A new dict: ``size`` (the recipe's key), ``width``, ``latent_dim``,
-        ``batch_size``, ``lr`` (Adam, both networks), ``steps`` (the updates
-        aimed at), ``epochs`` (the passes over N images that give at least
-        ``steps`` updates, rounded up to a multiple of ``grid_every``),
+        A new dict: ``size`` (the recipe's key), ``width`` (G's),
+        ``d_width``, ``kernel_size``, ``latent_dim``, ``batch_size``, ``lr``
+        (Adam, both networks), ``r1`` (γ of the R1 penalty, 0: off),
+        ``augment`` (what D sees: ``"none"`` or ``"diffaugment"``),
+        ``steps`` (the updates aimed at), ``epochs`` (the passes over N
+        images that give at least ``steps`` updates, rounded up to a
+        multiple of ``grid_every``),
         ``clusters`` (:func:`folder_clusters`; 0: a plain DCGAN) and
         ``grid_every`` (epochs between sample grids, so that there are at
         most ``MAX_GRIDS``).
@@ -198,13 +214,24 @@ def grid_every(epochs: int) -> int:
 
 def describe_folder_recipes() -> str:
     """One line per :data:`FOLDER_RECIPES` entry, for ``train --help``."""
-    lines = []
-    for size, r in FOLDER_RECIPES.items():
-        lines.append(
-            f"{size} px: width {r['width']}, z of {r['latent_dim']}, batch "
-            f"{r['batch_size']}, Adam {r['lr']:g}, about {r['steps']} steps"
-        )
-    return "; ".join(lines)
+    return "; ".join(
+        describe_recipe(r, size=size) for size, r in FOLDER_RECIPES.items()
+    )  # fmt: skip
+
+
+def describe_recipe(recipe: dict, *, size: int) -> str:
+    """One :data:`FOLDER_RECIPES` entry in words, e.g. "64 px: G width 64,
+    D width 32, 4×4 kernels, z of 100, batch 64, Adam 0.001, diffaugment,
+    about 3000 steps"."""
+    r = recipe
+    extras = [f"R1 {r['r1']:g}"] if r["r1"] else []
+    extras += [] if r["augment"] == "none" else [r["augment"]]
+    return ", ".join(
+        [f"{size} px: G width {r['width']}", f"D width {r['d_width']}",
+         f"{r['kernel_size']}×{r['kernel_size']} kernels",
+         f"z of {r['latent_dim']}", f"batch {r['batch_size']}",
+         f"Adam {r['lr']:g}", *extras, f"about {r['steps']} steps"]
+    )  # fmt: skip
 
 
 def recipe_dropout(d_batch_norm: bool) -> float:
@@ -354,6 +381,39 @@ def compile_recipe(
         **compile_kwargs,
     )
     return gan
+
+
+def gan_from_recipe(
+    recipe: dict,
+    image_shape: Sequence[int],
+    *,
+    conditional: bool = False,
+    seed: int | None = None,
+    jit_compile: bool = False,
+) -> GAN:
+    """The compiled GAN of a recipe, as ``python -m ganlab train`` builds it.
+
+    Args:
+        recipe: a :func:`folder_recipe` dict (or one with the same keys):
+            ``latent_dim``, ``width``, ``d_width``, ``kernel_size``, ``lr``,
+            ``r1``, ``augment`` and ``clusters`` (0: no self-conditioning).
+        image_shape: (H, W, C) of the training images.
+        conditional: condition on the 10 digit labels instead
+            (``train --conditional``; ``recipe["clusters"]`` must then be 0).
+        seed: seed of the model's noise.
+        jit_compile: XLA on (see :func:`compile_recipe`).
+    """
+    clusters = recipe["clusters"]
+    gan = build_recipe_gan(
+        recipe["latent_dim"], num_classes=DIGITS if conditional else clusters or None,
+        self_conditioned=bool(clusters), image_shape=image_shape,
+        width=recipe["width"], d_width=recipe["d_width"],
+        kernel_size=recipe["kernel_size"], seed=seed,
+    )  # fmt: skip
+    return compile_recipe(
+        gan, lr=recipe["lr"], r1=recipe["r1"], augment=recipe["augment"],
+        jit_compile=jit_compile,
+    )  # fmt: skip
 
 
 def training_labels(

@@ -3,6 +3,7 @@ for its size, self-conditioning on its clusters, the outputs and the resume
 of the MNIST run, clear errors; ``evaluate --images`` on Inception features
 with a clear error where the weights cannot be fetched."""
 
+import doctest
 import json
 import os
 import subprocess
@@ -15,8 +16,10 @@ import pytest
 from PIL import Image
 
 import ganlab
-from ganlab import cli, evaluator, recipes
+from ganlab import cli, cli_train, evaluator, recipes
+from ganlab.augment import DiffAugment
 from ganlab.recipes import folder_clusters, folder_recipe, nearest_recipe_size
+from ganlab.toy_images import disc_pictures
 
 TINY = ["--width", "4", "--latent-dim", "8", "--image-size", "16"]
 N_GOOD = 210  # readable pictures in the example folder: 2 clusters by default
@@ -204,11 +207,73 @@ def test_help_says_what_each_size_gets(capsys):
     for flag in ("--images DIR", "--image-size S", "--channels {1,3}"):
         assert flag in text
     for size, r in recipes.FOLDER_RECIPES.items():
-        assert (
-            f"{size} px: width {r['width']}, z of {r['latent_dim']}, batch "
-            f"{r['batch_size']}, Adam {r['lr']:g}, about {r['steps']} steps"
-        ) in text
+        assert recipes.describe_recipe(r, size=size) in text
     assert "default 32" in text and "one per 100 pictures" in text
+
+
+def test_a_recipe_in_words():
+    r = {"width": 64, "d_width": 32, "kernel_size": 4, "latent_dim": 100,
+         "batch_size": 64, "lr": 1e-3, "r1": 0.1, "augment": "diffaugment",
+         "steps": 3000}  # fmt: skip
+    assert recipes.describe_recipe(r, size=64) == (
+        "64 px: G width 64, D width 32, 4×4 kernels, z of 100, batch 64, "
+        "Adam 0.001, R1 0.1, diffaugment, about 3000 steps"
+    )
+    plain = {**r, "r1": 0.0, "augment": "none"}
+    assert "Adam 0.001, about 3000 steps" in recipes.describe_recipe(plain, size=64)
+
+
+def _recipe_gan_for(argv, size, n=3000):
+    """The settings and the compiled GAN ``train`` builds for ``argv`` on n
+    pictures of size×size×3, without reading or training anything."""
+    args = cli._build_parser().parse_args(
+        ["train", "--images", "x", "--out", "o", *argv]
+    )
+    images = np.zeros((n, size, size, 3), np.uint8)
+    recipe = cli_train._settings(args, images)
+    return recipe, cli_train._recipe_gan(args, recipe, images.shape[1:])
+
+
+def _kernels(model):
+    return {
+        layer.kernel_size for layer in model.layers if hasattr(layer, "kernel_size")
+    }
+
+
+def test_the_64_pixel_recipe_builds_what_it_says():
+    recipe, gan = _recipe_gan_for([], 64)
+    r = recipes.FOLDER_RECIPES[64]
+    assert _kernels(gan.generator) == _kernels(gan.discriminator) == {(4, 4)}
+    # G at 64 px: a 4×4×(4·width) seed, then 2·width, width, width/2 and
+    # width/4 channels; D's first convolution has d_width filters.
+    reshape = next(la for la in gan.generator.layers if la.name.startswith("reshape"))
+    assert reshape.output.shape[1:] == (4, 4, 4 * r["width"])
+    assert gan.generator.get_layer(index=-1).input.shape[-1] == r["width"] // 4
+    first = next(la for la in gan.discriminator.layers if hasattr(la, "kernel_size"))
+    assert first.filters == r["d_width"]
+    assert isinstance(gan.augmenter, DiffAugment)
+    assert gan.r1 == r["r1"] and recipe["clusters"] == 30
+
+
+def test_a_folder_recipe_trains_from_python():
+    """The docstring's way: folder_recipe, gan_from_recipe, fit."""
+    assert doctest.testmod(recipes).failed == 0
+    pictures = disc_pictures(130, size=64, seed=0)
+    r = folder_recipe(64, len(pictures))
+    r.update(width=4, d_width=4, latent_dim=8)
+    gan = ganlab.gan_from_recipe(r, pictures.shape[1:], seed=0)
+    assert isinstance(gan.augmenter, DiffAugment) and r["clusters"] == 0
+    gan.fit(pictures, None, epochs=1, batch_size=64, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+    samples = gan.generate(3, seed=0)
+    assert samples.shape == (3, 64, 64, 3) and np.abs(samples).max() <= 1.0
+
+
+def test_flags_override_the_folder_recipe():
+    recipe, gan = _recipe_gan_for(["--width", "8", "--augment", "none"], 64)
+    assert recipe["width"] == recipe["d_width"] == 8  # --width: both networks
+    first = next(la for la in gan.discriminator.layers if hasattr(la, "kernel_size"))
+    assert first.filters == 8 and gan.augmenter is None
 
 
 @pytest.mark.parametrize(
@@ -232,7 +297,8 @@ def test_epochs_give_the_recipes_steps():
     # fit drops the last partial batch: 3000 // 64 = 46 steps per epoch, and
     # 1500 steps take 33 epochs (1518 steps).
     assert (r["epochs"], r["clusters"], r["grid_every"]) == (33, 30, 1)
-    assert (r["width"], r["batch_size"], r["lr"]) == (32, 64, 1e-3)
+    assert (r["width"], r["d_width"], r["batch_size"], r["lr"]) == (32, 32, 64, 1e-3)
+    assert (r["kernel_size"], r["augment"], r["r1"]) == (5, "none", 0.0)
     small = folder_recipe(28, 150)  # 2 steps per epoch: 750 epochs
     assert (small["epochs"], small["grid_every"]) == (750, 15)  # 50 grids
     odd = folder_recipe(32, 640)  # 10 steps per epoch: 150 epochs
