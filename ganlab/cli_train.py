@@ -141,8 +141,7 @@ def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
         "few hundred pictures: diffaugment (Zhao et al. 2020: colour, "
         "translation, cutout) or ada (Karras et al. 2020: a probability that "
         "rises while D is overconfident, logged as aug_p); train longer with "
-        "it than without (default: the recipe's: none for MNIST and 32 px, "
-        "diffaugment for 64 and 128 px)",
+        "it than without (default: the recipe's, listed above)",
     )
     train.add_argument(
         "--conditional",
@@ -301,13 +300,10 @@ def _load_data(args: argparse.Namespace):
 
 def _settings(args: argparse.Namespace, images) -> dict:
     """The run's recipe: the data's defaults, overridden by the flags given."""
-    from ganlab.recipes import folder_recipe, grid_every
+    from ganlab.recipes import folder_recipe, grid_every, mnist_recipe
 
     if args.images is None:
-        keys = ("epochs", "batch_size", "width", "latent_dim", "lr", "clusters")
-        recipe = {key: RECIPE[key] for key in keys}
-        recipe.update(d_width=RECIPE["width"], kernel_size=5, r1=0.0)
-        recipe.update(augment="none", grid_every=1)
+        recipe = mnist_recipe()
     else:
         recipe = folder_recipe(images.shape[1], len(images))
     for key in _RECIPE_FLAGS:

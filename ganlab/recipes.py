@@ -61,6 +61,7 @@ from ganlab.models import make_discriminator, make_generator
 
 RECIPE = {
     "width": 32,
+    "kernel_size": 5,
     "latent_dim": 100,
     "batch_size": 64,
     "lr": 1e-3,
@@ -206,6 +207,17 @@ def folder_recipe(image_size: int = FOLDER_IMAGE_SIZE, n_images: int = 3000) -> 
     return recipe
 
 
+def mnist_recipe() -> dict:
+    """The settings ``python -m ganlab train`` uses on MNIST, with the keys
+    of :func:`folder_recipe`: :data:`RECIPE`'s networks for both G and D, no
+    R1, no augmentation, a grid every epoch."""
+    keys = ("width", "kernel_size", "latent_dim", "batch_size", "lr", "epochs")
+    recipe = {key: RECIPE[key] for key in keys}
+    recipe.update(d_width=RECIPE["width"], r1=0.0, augment="none")
+    recipe.update(clusters=RECIPE["clusters"], grid_every=1)
+    return recipe
+
+
 def grid_every(epochs: int) -> int:
     """Epochs between two sample grids: 1, or more so that ``epochs`` epochs
     write at most ``MAX_GRIDS`` grids."""
@@ -298,7 +310,7 @@ def build_recipe_gan(
     image_shape: Sequence[int] = (28, 28, 1),
     width: int = RECIPE["width"],
     d_width: int | None = None,
-    kernel_size: int = 5,
+    kernel_size: int = RECIPE["kernel_size"],
     seed: int | None = None,
     **discriminator_kwargs,
 ) -> GAN:

@@ -269,6 +269,13 @@ def test_a_folder_recipe_trains_from_python():
     assert samples.shape == (3, 64, 64, 3) and np.abs(samples).max() <= 1.0
 
 
+def test_the_mnist_recipe_has_the_folder_recipes_keys():
+    mnist = recipes.mnist_recipe()
+    assert set(mnist) == set(folder_recipe(32, 3000)) - {"size", "steps"}
+    assert (mnist["width"], mnist["d_width"], mnist["kernel_size"]) == (32, 32, 5)
+    assert (mnist["epochs"], mnist["clusters"], mnist["augment"]) == (5, 100, "none")
+
+
 def test_flags_override_the_folder_recipe():
     recipe, gan = _recipe_gan_for(["--width", "8", "--augment", "none"], 64)
     assert recipe["width"] == recipe["d_width"] == 8  # --width: both networks
