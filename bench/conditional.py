@@ -92,7 +92,7 @@ def write_pictures(cgan, folder: Path, seed: int) -> None:
     print(f"wrote {folder / 'class_grid.png'} and {gif}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--out",
@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument(
         "--epochs", type=int, default=None, help="default: the CLI's default"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import keras
 

@@ -242,7 +242,8 @@ def compare(runs: dict[str, list[dict]]) -> None:
         print(f"{label:12s}{cells}{ratio}")
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line's settings; exits with 2 and a message on bad ones."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--recipe",
@@ -330,7 +331,7 @@ def main() -> None:
     recipe.add_argument(
         "--precision", choices=["float32", "bfloat16"], default="float32"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.label_smoothing and args.loss != "bce":
         parser.error("--label-smoothing is a BCE option: use it with --loss bce")
     if args.conditional:
@@ -342,6 +343,11 @@ def main() -> None:
     if args.quick:
         args.budget, args.eval_every, args.n = 1.0, 2, 500
         args.clusters = min(args.clusters, 10)  # seconds, not half a minute
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     if args.compare:
         runs = [json.loads(Path(f).read_text())["rows"] for f in args.compare]
         compare(dict(zip(["ganlab", "tutorial"], runs)))

@@ -89,13 +89,14 @@ def test_time_to_quality_conditional_runs():
         (["--clusters", "1"], "--clusters needs K >= 2"),
     ],
 )
-def test_time_to_quality_refuses_what_it_does_not_do(flags, message):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "time_to_quality.py"), *flags],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert message in proc.stderr
+def test_time_to_quality_refuses_what_it_does_not_do(flags, message, capsys):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import time_to_quality
+
+    with pytest.raises(SystemExit) as exit_:
+        time_to_quality.parse_args(flags)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_time_to_quality_clusters_run():
@@ -187,16 +188,18 @@ def test_sampling_tricks_refuses_a_sampler_without_batch_norm():
         sampling_tricks.standing_statistics(gan, 1)
 
 
-def test_conditional_bench_scores_a_conditional_model(tmp_path):
+def test_conditional_bench_scores_a_conditional_model(tmp_path, capsys):
     from ganlab import recipes
 
     gan = recipes.build_recipe_gan(8, num_classes=10, width=4, seed=0)
     recipes.compile_recipe(gan)
     gan.save(tmp_path / "c.keras")
-    out = _run(
-        "conditional.py", "--model", tmp_path / "c.keras", "--per-class", 20,
-        "--out", tmp_path,
-    )  # fmt: skip
+    sys.path.insert(0, str(ROOT / "bench"))
+    import conditional
+
+    conditional.main(["--model", str(tmp_path / "c.keras"), "--per-class", "20",
+                      "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
     assert out.count("%") >= 20 and "mean over classes" in out
     assert (tmp_path / "class_grid.png").exists()
     assert (tmp_path / "interpolation_4_to_9.gif").exists()
@@ -211,13 +214,11 @@ def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
     )
     recipes.compile_recipe(gan)
     gan.save(tmp_path / "s.keras")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "conditional.py"),
-         "--model", str(tmp_path / "s.keras"), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT)),
-    )  # fmt: skip
-    assert proc.returncode == 1 and "not a conditional model" in proc.stderr
+    sys.path.insert(0, str(ROOT / "bench"))
+    import conditional
+
+    with pytest.raises(SystemExit, match="not a conditional model"):
+        conditional.main(["--model", str(tmp_path / "s.keras"), "--out", str(tmp_path)])
 
 
 def test_mode_collapse_quick_runs():
