@@ -5,9 +5,12 @@ part-way (Ctrl-C) and started again, the recipe chosen by the command. The
 folder here holds synthetic disc pictures (:mod:`ganlab.toy_images`: one
 disc of random colour, radius and position on a plain background), so the
 result can be measured: the share of 500 samples that are one disc on a
-plain background (:func:`ganlab.toy_images.disc_share`), printed beside the
-same share for the training pictures (the reference: what a perfect
-generator would score) and for an untrained generator of the same recipe.
+plain background (:func:`ganlab.toy_images.disc_share`), and how varied
+those discs' centres and radii are (:func:`ganlab.toy_images.disc_spread`:
+a generator that draws one disc again and again passes the first check and
+fails this one), printed beside the same measures for the training
+pictures (the reference: what a perfect generator would score) and for an
+untrained generator of the same recipe.
 
 The command runs in a subprocess; after ``--interrupt-after`` seconds the
 script sends it SIGINT, as Ctrl-C does, checks that it exits with 130, and
@@ -37,7 +40,7 @@ import keras  # noqa: E402
 
 from ganlab.image_folders import load_image_folder  # noqa: E402
 from ganlab.recipes import folder_recipe, gan_from_recipe  # noqa: E402
-from ganlab.toy_images import disc_share, write_disc_folder  # noqa: E402
+from ganlab.toy_images import disc_share, disc_spread, write_disc_folder  # noqa: E402
 
 GOAL_SECONDS = 600
 
@@ -63,11 +66,17 @@ def run_command(command: list[str], *, interrupt_after: float | None) -> tuple:
     return process.returncode, time.perf_counter() - start
 
 
-def untrained_share(pictures, n: int) -> float:
-    """disc_share of an untrained generator of the recipe (the floor)."""
+def untrained_samples(pictures, n: int):
+    """n samples of an untrained generator of the recipe (the floor)."""
     recipe = folder_recipe(pictures.shape[1], len(pictures))
-    gan = gan_from_recipe(recipe, pictures.shape[1:], seed=0)
-    return disc_share(gan.generate(n, seed=1))
+    return gan_from_recipe(recipe, pictures.shape[1:], seed=0).generate(n, seed=1)
+
+
+def table_row(name: str, images) -> str:
+    """A markdown row: disc share, then the discs' centre and radius spread."""
+    spread = disc_spread(images)
+    return (f"| {name} | {disc_share(images):.1%} | {spread['centre_std']:.3f} "
+            f"| {spread['radius_std']:.3f} |")  # fmt: skip
 
 
 def main() -> None:
@@ -118,15 +127,14 @@ def main() -> None:
     gan = keras.models.load_model(out / "model.keras")
     pictures = load_image_folder(folder, image_size=args.image_size)
     steps = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations))
-    rows = [
-        ("training pictures (reference)", disc_share(pictures[: args.samples])),
-        ("untrained generator", untrained_share(pictures, args.samples)),
-        (f"trained, {steps} steps", disc_share(gan.generate(args.samples, seed=1))),
-    ]
-    print(f"\n| pictures | one disc on a plain background (of {args.samples}) |")
-    print("|---|---|")
-    for name, share in rows:
-        print(f"| {name} | {share:.1%} |")
+    print(f"\n| pictures | one disc on a plain background (of {args.samples}) "
+          "| centre spread | radius spread |")  # fmt: skip
+    print("|---|---|---|---|")
+    print(table_row("training pictures (reference)", pictures[: args.samples]))
+    print(table_row("untrained generator", untrained_samples(pictures, args.samples)))
+    print(table_row(f"trained, {steps} steps", gan.generate(args.samples, seed=1)))
+    print("(spreads: standard deviations of the discs' centres and radii, as "
+          "fractions of the side; nan: fewer than two discs)")  # fmt: skip
     total = first + second
     verdict = "met" if total <= GOAL_SECONDS else "missed"
     print(f"\nwall time, both runs: {total:.0f} s (goal {GOAL_SECONDS} s: {verdict})")

@@ -4,10 +4,14 @@ A folder of one's own pictures rarely comes with a way to say how many
 samples are right. These do: each picture is one disc of a random colour,
 radius and position on a plain background of another colour, and
 :func:`is_disc_picture` decides, from its shape alone, whether a picture
-(a training one or a sample) is one disc on a plain background. Notebook
-05 and ``bench/folder_training.py`` train ``python -m ganlab train
---images`` on a folder of them and report :func:`disc_share`, the share of
-samples that pass, against the training pictures' own.
+(a training one or a sample) is one disc on a plain background, and
+:func:`disc_geometry` where its disc is. Notebook 05 and
+``bench/folder_training.py`` train ``python -m ganlab train --images`` on a
+folder of them and report :func:`disc_share`, the share of samples that
+pass, against the training pictures' own; the bench also reports
+:func:`disc_spread`, how varied the passing discs' centres and radii are,
+which tells a generator that draws one disc again and again (a partial
+mode collapse) from one that draws them all.
 """
 
 from __future__ import annotations
@@ -65,8 +69,8 @@ def write_disc_folder(folder, n: int, *, size: int = 48, seed: int = 0) -> Path:
     return folder
 
 
-def is_disc_picture(image: np.ndarray, *, tol: float = 48.0) -> bool:
-    """Whether one picture is one disc on a plain background.
+def disc_geometry(image: np.ndarray, *, tol: float = 48.0) -> np.ndarray | None:
+    """The disc of one picture, if it is one disc on a plain background.
 
     Three tests, on a 0-255 RGB scale:
 
@@ -86,27 +90,41 @@ def is_disc_picture(image: np.ndarray, *, tol: float = 48.0) -> bool:
         image: (S, S, 3) float, on a 0-255 scale (see :func:`disc_share`,
             which takes batches in either of ganlab's ranges).
         tol: the RGB distance within which a pixel counts as background.
+
+    Returns:
+        None if a test fails, else the disc's (row, column, radius) as
+        fractions of the side: its centroid, and the radius of a disc of its
+        area.
     """
     x = np.asarray(image, np.float32)
     border = np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])
     background = np.median(border, axis=0)
     if np.mean(np.linalg.norm(border - background, axis=-1) < tol) < 0.9:
-        return False
+        return None
     foreground = np.linalg.norm(x - background, axis=-1) >= tol
     regions, n = ndimage.label(foreground)
     if n == 0:
-        return False
+        return None
     sizes = np.bincount(regions.ravel())[1:]
     if sizes.max() < 0.9 * foreground.sum():
-        return False
+        return None
     disc = regions == sizes.argmax() + 1
     props = measure.regionprops(disc.astype(np.uint8))[0]
     side = x.shape[0]
     if not np.pi * (0.1 * side) ** 2 <= props.area <= np.pi * (0.28 * side) ** 2:
-        return False
+        return None
     if props.solidity < 0.9 or props.eccentricity > 0.75:
-        return False
-    return 0.65 <= props.extent <= 0.9
+        return None
+    if not 0.65 <= props.extent <= 0.9:
+        return None
+    radius = np.sqrt(props.area / np.pi)
+    return np.array([*props.centroid, radius]) / side
+
+
+def is_disc_picture(image: np.ndarray, *, tol: float = 48.0) -> bool:
+    """Whether one picture is one disc on a plain background
+    (:func:`disc_geometry` finds its disc)."""
+    return disc_geometry(image, tol=tol) is not None
 
 
 def disc_share(images) -> float:
@@ -121,7 +139,44 @@ def disc_share(images) -> float:
         ValueError: for empty, non-RGB or out-of-range images.
     """
     x = check_images(images, name="pictures")
+    return len(_discs(x)) / len(x)
+
+
+def disc_spread(images) -> dict:
+    """How varied the discs of a batch are, beside :func:`disc_share`.
+
+    A GAN can pass the disc check with one disc drawn again and again (a
+    partial collapse): this measures the variety the share cannot. The
+    training pictures place their centres uniformly at least ``r + 0.1`` of
+    the side from every edge and draw radii from 13-25 % of the side, so
+    their spreads are about 0.12 (centre) and 0.035 (radius) of the side.
+
+    Args:
+        images: as :func:`disc_share`.
+
+    Returns:
+        ``{"discs": M, "centre_std": s_c, "radius_std": s_r}``: the number of
+        pictures that pass :func:`is_disc_picture`, the standard deviation of
+        their discs' centres (the root mean of the row and column variances)
+        and of their radii, both as fractions of the side; NaN for M < 2.
+
+    Raises:
+        ValueError: as :func:`disc_share`.
+    """
+    discs = _discs(check_images(images, name="pictures"))
+    if len(discs) < 2:
+        return {"discs": len(discs), "centre_std": np.nan, "radius_std": np.nan}
+    centre_var = discs[:, :2].var(axis=0, ddof=1).mean()
+    return {
+        "discs": len(discs),
+        "centre_std": float(np.sqrt(centre_var)),
+        "radius_std": float(discs[:, 2].std(ddof=1)),
+    }
+
+
+def _discs(x: np.ndarray) -> np.ndarray:
+    """(M, 3) disc geometries of the pictures of a checked [-1, 1] batch."""
     if x.shape[-1] != 3:
         raise ValueError(f"Disc pictures are RGB (N, S, S, 3); got {x.shape}.")
-    pixels = (x + 1.0) * 127.5
-    return float(np.mean([is_disc_picture(image) for image in pixels]))
+    found = [disc_geometry(image) for image in (x + 1.0) * 127.5]
+    return np.array([g for g in found if g is not None]).reshape(-1, 3)

@@ -61,6 +61,36 @@ def test_share_reads_generator_range_like_pixels():
     assert toy_images.disc_share(as_samples) == toy_images.disc_share(pictures)
 
 
+def test_geometry_finds_the_drawn_centre_and_radius():
+    disc = disc_on([20, 20, 20], [220, 200, 10], radius=6.0, centre=(12.0, 20.0))
+    row, col, radius = toy_images.disc_geometry(disc.astype(np.float32))
+    # Pixel (i, j) covers [i, i + 1): its index is its centre minus 0.5.
+    np.testing.assert_allclose([row, col], [11.5 / 32, 19.5 / 32], atol=0.5 / 32)
+    np.testing.assert_allclose(radius, 6.0 / 32, atol=0.5 / 32)
+    square = np.full((32, 32, 3), 20, np.float32)
+    square[10:22, 10:22] = [220, 200, 10]
+    assert toy_images.disc_geometry(square) is None
+
+
+def test_spread_tells_one_disc_repeated_from_the_pictures():
+    pictures = toy_images.disc_pictures(400, size=48, seed=0)
+    spread = toy_images.disc_spread(pictures)
+    assert spread["discs"] == 400
+    # Centres uniform in [r + 0.1, 0.9 - r], r ~ U(0.13, 0.25) of the side;
+    # radii U(0.13, 0.25): standard deviation 0.12 / √12 = 0.035.
+    assert 0.11 < spread["centre_std"] < 0.135
+    assert 0.03 < spread["radius_std"] < 0.04
+    # A collapsed generator: one disc, redrawn in other colours.
+    same = [disc_on([20] * 3, [220, 20 * i, 10], size=48, radius=9.0, centre=(24, 24))
+            for i in range(10)]  # fmt: skip
+    collapsed = toy_images.disc_spread(np.stack(same))
+    assert collapsed["discs"] == 10
+    assert collapsed["centre_std"] == 0.0 and collapsed["radius_std"] == 0.0
+    assert toy_images.disc_share(np.stack(same)) == 1.0  # which the share misses
+    none = toy_images.disc_spread(np.zeros((3, 32, 32, 3), np.uint8))
+    assert none["discs"] == 0 and np.isnan(none["centre_std"])
+
+
 def test_folder_round_trip(tmp_path):
     folder = toy_images.write_disc_folder(tmp_path / "discs", 5, size=40, seed=2)
     read = load_image_folder(folder, image_size=40)
@@ -78,6 +108,8 @@ def test_folder_round_trip(tmp_path):
 def test_share_rejects_bad_batches(images, match):
     with pytest.raises(ValueError, match=match):
         toy_images.disc_share(images)
+    with pytest.raises(ValueError, match=match):
+        toy_images.disc_spread(images)
 
 
 def test_pictures_reject_bad_arguments():
