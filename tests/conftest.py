@@ -39,8 +39,9 @@ _XDIST = "PYTEST_XDIST_WORKER" in os.environ
 if _XDIST and BACKEND == "tensorflow":
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 # XLA's compile time, not the run, is most of a tiny network's test on JAX
-# (every new model compiles its train step): LLVM's lowest optimisation level
-# compiles 2-2.5 times faster. The computation is the same, less optimised.
+# and with TensorFlow's jit_compile (every new model compiles its step):
+# LLVM's lowest optimisation level compiles 2-2.5 times faster. The
+# computation is the same, less optimised.
 _XLA_FLAGS = [
     "--xla_backend_optimization_level=0",
     "--xla_llvm_disable_expensive_passes=true",
