@@ -54,12 +54,13 @@ def run_command(command: list[str], *, interrupt_after: float | None) -> tuple:
         command, stdout=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
-    if interrupt_after is not None:
-        try:
-            process.wait(timeout=interrupt_after)
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGINT)
-    out, _ = process.communicate()
+    # communicate, not wait: the command's progress bars fill a pipe that
+    # nobody reads within minutes, and the command then blocks on writing.
+    try:
+        out, _ = process.communicate(timeout=interrupt_after)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate()
     for line in out.splitlines():
         if line.startswith("ganlab"):
             print("   ", line)

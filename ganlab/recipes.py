@@ -94,20 +94,23 @@ DIGITS = 10  # the classes of ``train --conditional``
 # recipe reached 4 % clear discs after 2,024 steps (at the DCGAN paper's Adam
 # 2e-4, Radford et al. 2016, D won outright and every sample was one grey
 # noise). Hence G at width 64 (D stays at 32: D at 64 costs three times as
-# much per step), 4×4 kernels, which tile a stride-2 transposed convolution
-# evenly (5×5 kernels left a checkerboard) and cost 16/25 as much, and
-# DiffAugment (Zhao et al. 2020) on what D sees: without it D won again
-# (D(G(z)) 0.002 after 1,500 steps); with R1 instead (γ 0.1) the share of
-# clear discs rose faster per step but swung (61 % → 7 % in 250 steps) and
-# each step cost 1.8 times as much. DiffAugment learns later (0 % until
-# 1,250 steps) but steadily: hence 3,000 steps. Through the command (3,036
-# steps, interrupted once): 60.4 % clear discs (another run 39.6 %), nearly
-# all at the centre and of one size, where the pictures have them anywhere
-# (toy_images.disc_spread on 500 samples: centres' spread 0.007 of the
-# side against the pictures' 0.121). Without DiffAugment's translation D won instead.
+# much per step) and 4×4 kernels, which tile a stride-2 transposed
+# convolution evenly (5×5 kernels left a checkerboard) and cost 16/25 as
+# much. Left alone, D then wins (D(G(z)) 0.002 after 1,500 steps). The R1
+# penalty on real images (Mescheder et al. 2018) at γ = 1 keeps it in the
+# game: through the command (2,024 steps, interrupted once), one disc in
+# 85.6 % of 500 samples, their centres spread as in the pictures
+# (toy_images.disc_spread: 0.108 of the side against 0.121); each step
+# costs about twice a plain one. At γ = 0.1 the share swung (61 % → 7 % in 250
+# steps). DiffAugment (Zhao et al. 2020) instead of R1 also kept D in the
+# game, but G then drew every disc at the centre, at one size (spread
+# 0.007): D sees real and generated discs shifted at random, so a centred
+# disc passes for a real one; neither the minibatch standard deviation in D
+# nor PacGAN's packing undid that.
 #
-# 128: the same design (G width 64, 4×4 kernels, DiffAugment) with D at
-# width 16 and batch 32 to keep an update within a CPU's reach. It is weak:
+# 128: G width 64, 4×4 kernels and DiffAugment, with D at width 16 and
+# batch 32 to keep an update within a CPU's reach (R1, twice the cost per
+# step, has not been tried at this size). It is weak:
 # on 3,000 disc pictures, 0 % clear discs at every check up to 4,000 steps
 # (the backgrounds' colours and faint blobs); G at width 128 did no better
 # (0.7 % after 6,000 steps).
@@ -115,8 +118,8 @@ FOLDER_RECIPES = {
     32: {"width": 32, "d_width": 32, "kernel_size": 5, "latent_dim": 100,
          "batch_size": 64, "lr": 1e-3, "r1": 0.0, "augment": "none", "steps": 1500},
     64: {"width": 64, "d_width": 32, "kernel_size": 4, "latent_dim": 100,
-         "batch_size": 64, "lr": 1e-3, "r1": 0.0, "augment": "diffaugment",
-         "steps": 3000},
+         "batch_size": 64, "lr": 1e-3, "r1": 1.0, "augment": "none",
+         "steps": 2000},
     128: {"width": 64, "d_width": 16, "kernel_size": 4, "latent_dim": 128,
           "batch_size": 32, "lr": 1e-3, "r1": 0.0, "augment": "diffaugment",
           "steps": 6000},
@@ -236,8 +239,8 @@ def describe_folder_recipes() -> str:
 
 def describe_recipe(recipe: dict, *, size: int) -> str:
     """One :data:`FOLDER_RECIPES` entry in words, e.g. "64 px: G width 64,
-    D width 32, 4×4 kernels, z of 100, batch 64, Adam 0.001, diffaugment,
-    about 3000 steps"."""
+    D width 32, 4×4 kernels, z of 100, batch 64, Adam 0.001, R1 1, about
+    2000 steps"."""
     r = recipe
     extras = [f"R1 {r['r1']:g}"] if r["r1"] else []
     extras += [] if r["augment"] == "none" else [r["augment"]]

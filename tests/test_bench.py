@@ -224,3 +224,23 @@ def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
 def test_mode_collapse_quick_runs():
     out = _run("mode_collapse.py", "--quick", "--variants", "vanilla", "--data", "ring")
     assert "| vanilla | ring |" in out
+
+
+def test_folder_training_interrupts_a_command_that_prints_a_lot(capsys):
+    """run_command reads the command's output while it waits: a command that
+    writes more than a pipe holds (64 KiB) is still interrupted on time and
+    exits 130, with what it printed kept, instead of blocking on its writes."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import folder_training
+
+    chatty = ("import sys, time\nprint('ganlab: started', flush=True)\n"
+              "sys.stdout.write('x' * 1_000_000 + '\\n')\nsys.stdout.flush()\n"
+              "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n"
+              "    print('ganlab: interrupted', flush=True)\n"
+              "    sys.exit(130)\n")  # fmt: skip
+    code, seconds = folder_training.run_command(
+        [sys.executable, "-c", chatty], interrupt_after=3.0
+    )
+    assert code == 130 and seconds < 30
+    out = capsys.readouterr().out
+    assert "ganlab: started" in out and "ganlab: interrupted" in out

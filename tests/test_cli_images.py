@@ -251,8 +251,10 @@ def test_the_64_pixel_recipe_builds_what_it_says():
     assert gan.generator.get_layer(index=-1).input.shape[-1] == r["width"] // 4
     first = next(la for la in gan.discriminator.layers if hasattr(la, "kernel_size"))
     assert first.filters == r["d_width"]
-    assert isinstance(gan.augmenter, DiffAugment)
-    assert gan.r1 == r["r1"] and recipe["clusters"] == 30
+    # R1 on real images, no augmentation (bench/README.md: DiffAugment's
+    # translation let G draw every disc at the centre).
+    assert gan.augmenter is None and gan.r1 == r["r1"] == 1.0
+    assert recipe["clusters"] == 30
 
 
 def test_a_folder_recipe_trains_from_python():
@@ -262,7 +264,7 @@ def test_a_folder_recipe_trains_from_python():
     r = folder_recipe(64, len(pictures))
     r.update(width=4, d_width=4, latent_dim=8)
     gan = ganlab.gan_from_recipe(r, pictures.shape[1:], seed=0)
-    assert isinstance(gan.augmenter, DiffAugment) and r["clusters"] == 0
+    assert gan.r1 == 1.0 and r["clusters"] == 0
     gan.fit(pictures, None, epochs=1, batch_size=64, verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == 2
     samples = gan.generate(3, seed=0)
@@ -277,10 +279,11 @@ def test_the_mnist_recipe_has_the_folder_recipes_keys():
 
 
 def test_flags_override_the_folder_recipe():
-    recipe, gan = _recipe_gan_for(["--width", "8", "--augment", "none"], 64)
+    recipe, gan = _recipe_gan_for(["--width", "8", "--augment", "diffaugment"], 64)
     assert recipe["width"] == recipe["d_width"] == 8  # --width: both networks
     first = next(la for la in gan.discriminator.layers if hasattr(la, "kernel_size"))
-    assert first.filters == 8 and gan.augmenter is None
+    assert first.filters == 8 and isinstance(gan.augmenter, DiffAugment)
+    assert gan.r1 == 1.0  # the recipe's R1 stays
 
 
 @pytest.mark.parametrize(
