@@ -99,14 +99,14 @@ DIGITS = 10  # the classes of ``train --conditional``
 # much. Left alone, D then wins (D(G(z)) 0.002 after 1,500 steps). The R1
 # penalty on real images (Mescheder et al. 2018) at γ = 1 keeps it in the
 # game: through the command (2,024 steps, interrupted once), one disc in
-# 85.6 % of 500 samples, their centres spread as in the pictures
-# (toy_images.disc_spread: 0.108 of the side against 0.121); each step
-# costs about twice a plain one. At γ = 0.1 the share swung (61 % → 7 % in 250
-# steps). DiffAugment (Zhao et al. 2020) instead of R1 also kept D in the
-# game, but G then drew every disc at the centre, at one size (spread
-# 0.007): D sees real and generated discs shifted at random, so a centred
-# disc passes for a real one; neither the minibatch standard deviation in D
-# nor PacGAN's packing undid that.
+# 85.6 % of 500 samples (another run 81.2 %), their centres spread as in the
+# pictures (toy_images.disc_spread: 0.108 of the side, another run 0.099,
+# against 0.121); each step costs about twice a plain one. At γ = 0.1 the
+# share swung (61 % → 7 % in 250 steps). DiffAugment (Zhao et al. 2020)
+# instead of R1 also kept D in the game, but G then drew every disc at the
+# centre, at one size (spread 0.007): D sees real and generated discs
+# shifted at random, so a centred disc passes for a real one; neither the
+# minibatch standard deviation in D nor PacGAN's packing undid that.
 #
 # 128: G width 64, 4×4 kernels and DiffAugment, with D at width 16 and
 # batch 32 to keep an update within a CPU's reach (R1, twice the cost per
