@@ -137,8 +137,11 @@ def main() -> None:
     print("(spreads: standard deviations of the discs' centres and radii, as "
           "fractions of the side; nan: fewer than two discs)")  # fmt: skip
     total = first + second
-    verdict = "met" if total <= GOAL_SECONDS else "missed"
-    print(f"\nwall time, both runs: {total:.0f} s (goal {GOAL_SECONDS} s: {verdict})")
+    print(f"\nwall time, both runs: {total:.0f} s", end="")
+    if args.image_size <= 32:  # the goal is for pictures of 28 or 32 pixels
+        verdict = "met" if total <= GOAL_SECONDS else "missed"
+        print(f" (goal {GOAL_SECONDS} s: {verdict})", end="")
+    print()
 
 
 if __name__ == "__main__":

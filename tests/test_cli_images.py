@@ -240,21 +240,24 @@ def _kernels(model):
     }
 
 
-def test_the_64_pixel_recipe_builds_what_it_says():
-    recipe, gan = _recipe_gan_for([], 64)
-    r = recipes.FOLDER_RECIPES[64]
+@pytest.mark.parametrize("size, last_channels", [(64, 16), (128, 8)])
+def test_the_64_and_128_pixel_recipes_build_what_they_say(size, last_channels):
+    recipe, gan = _recipe_gan_for([], size)
+    r = recipes.FOLDER_RECIPES[size]
     assert _kernels(gan.generator) == _kernels(gan.discriminator) == {(4, 4)}
-    # G at 64 px: a 4×4×(4·width) seed, then 2·width, width, width/2 and
-    # width/4 channels; D's first convolution has d_width filters.
+    # G: a 4×4×(4·width) seed, then 2·width, width, width/2, ... channels,
+    # at least 8 (64 px: down to width/4 = 16; 128 px: width/8 = 8); D's
+    # first convolution has d_width filters.
     reshape = next(la for la in gan.generator.layers if la.name.startswith("reshape"))
     assert reshape.output.shape[1:] == (4, 4, 4 * r["width"])
-    assert gan.generator.get_layer(index=-1).input.shape[-1] == r["width"] // 4
+    assert gan.generator.get_layer(index=-1).input.shape[-1] == last_channels
     first = next(la for la in gan.discriminator.layers if hasattr(la, "kernel_size"))
     assert first.filters == r["d_width"]
     # R1 on real images, no augmentation (bench/README.md: DiffAugment's
-    # translation let G draw every disc at the centre).
+    # translation let G draw every disc at the centre at 64 px, and at
+    # 128 px no disc at all).
     assert gan.augmenter is None and gan.r1 == r["r1"] == 1.0
-    assert recipe["clusters"] == 30
+    assert recipe["clusters"] == 30 and recipe["batch_size"] == r["batch_size"]
 
 
 def test_a_folder_recipe_trains_from_python():
@@ -316,7 +319,7 @@ def test_epochs_give_the_recipes_steps():
     odd = folder_recipe(32, 1300)  # 20 steps per epoch: 75 epochs, 2 a grid
     assert (odd["epochs"], odd["grid_every"]) == (76, 2)  # rounded up to 38×2
     big = folder_recipe(128, 5000)
-    assert big["size"] == 128 and big["epochs"] == 39  # 156 steps an epoch
+    assert big["size"] == 128 and big["epochs"] == 26  # 156 steps an epoch
     with pytest.raises(ValueError, match="must be positive"):
         folder_recipe(32, 0)
 
