@@ -70,6 +70,26 @@ def pytest_configure(config):
     )
 
 
+# The files that hold the slowest tests (notebooks, scripts and trainings in
+# a subprocess, other backends: 10-70 s each on 2 cores). Under pytest-xdist
+# they go first: handed out last, one of them would leave the other worker
+# idle at the end.
+SLOW_FIRST = (
+    "test_notebooks.py",
+    "test_bench.py",
+    "test_data_efficiency.py",
+    "test_backends.py",
+    "test_remedies.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the slowest files' tests first, in SLOW_FIRST's order (the order
+    is otherwise kept)."""
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """(x_train, y_train), (x_test, y_test) from the local MNIST files."""

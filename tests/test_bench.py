@@ -51,14 +51,18 @@ def test_time_to_quality_quick_scores_and_compares_both_recipes(tmp_path):
     assert (tmp_path / "r_tutorial.json").exists()
 
 
-def test_time_to_quality_recipe_flags_run():
+def test_time_to_quality_conditional_runs_with_the_recipe_flags():
+    # One run (each costs a Python, TensorFlow and evaluator start-up):
+    # the conditional recipe, with the flags that change the networks.
     out = _run(
-        "time_to_quality.py", "--quick", "--clusters", 0, "--loss", "least_squares",
+        "time_to_quality.py", "--quick", "--conditional", "--loss", "least_squares",
         "--d-width", 8, "--kernel-size", 3, "--decay-steps", 10, "--max-steps", 2,
     )  # fmt: skip
     assert out.count("step      2  FD") == 1
+    assert '"conditional": true' in out and '"clusters": 0' in out
     assert '"d_width": 8' in out and '"kernel_size": 3' in out
-    assert "pixel clusters" not in out  # --clusters 0: the plain DCGAN
+    assert '"loss": "least_squares"' in out and '"decay_steps": 10' in out
+    assert "pixel clusters" not in out  # digit labels, not clusters
 
 
 def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
@@ -70,12 +74,6 @@ def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
     assert time_to_quality.build_recipe_gan is recipes.build_recipe_gan
     assert time_to_quality.RECIPE is recipes.RECIPE
     assert not hasattr(time_to_quality, "SearchGAN")
-
-
-def test_time_to_quality_conditional_runs():
-    out = _run("time_to_quality.py", "--quick", "--conditional", "--max-steps", 2)
-    assert out.count("step      2  FD") == 1
-    assert '"conditional": true' in out and '"clusters": 0' in out
 
 
 @pytest.mark.parametrize(
@@ -105,16 +103,25 @@ def test_time_to_quality_clusters_run():
     assert out.count("step      2  FD") == 1
 
 
-def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path):
-    out = _run("mnist_collapse.py", "--quick", "--out", tmp_path / "c.png")
+def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import mnist_collapse
+
+    mnist_collapse.main(["--quick", "--out", str(tmp_path / "c.png")])
+    out = capsys.readouterr().out
     for setting in ("plain", "mbstd", "pack2"):
         assert f"| {setting} |" in out
     assert "diversity" in out and "recall" in out
     assert (tmp_path / "c.png").stat().st_size > 10_000
 
 
-def _check_sampling_tricks(path, *, batches=3):
-    out = _run("sampling_tricks.py", path, "--n", 300, "--batches", batches)
+def _check_sampling_tricks(path, capsys, *, batches=3):
+    # In this process: a subprocess would add a TensorFlow start-up.
+    sys.path.insert(0, str(ROOT / "bench"))
+    import sampling_tricks
+
+    sampling_tricks.main([str(path), "--n", "300", "--batches", str(batches)])
+    out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("truncation psi")]
     assert len(rows) == 6 and all(" FD " in r and " IS " in r for r in rows)
     standing = [line for line in out.splitlines() if line.startswith("standing")]
@@ -132,18 +139,18 @@ def _moving_means(gan):
     ]
 
 
-def test_sampling_tricks_on_a_plain_model(tmp_path):
+def test_sampling_tricks_on_a_plain_model(tmp_path, capsys):
     import ganlab
 
     gan = ganlab.build_dcgan(8, width=4, seed=0)
     gan.compile(ema=0.9)
     gan.save(tmp_path / "g.keras")
-    plain, standing = _check_sampling_tricks(tmp_path / "g.keras")
+    plain, standing = _check_sampling_tricks(tmp_path / "g.keras", capsys)
     assert plain.split("FD")[1] != standing.split("FD")[1]  # the trick acted
 
 
 @pytest.mark.parametrize("self_conditioned", [True, False])
-def test_sampling_tricks_on_conditional_models(tmp_path, self_conditioned):
+def test_sampling_tricks_on_conditional_models(tmp_path, capsys, self_conditioned):
     """The default recipe's model (self-conditioned) and train --conditional's:
     the same labels in every row, and standing statistics that act."""
     import keras
@@ -160,7 +167,7 @@ def test_sampling_tricks_on_conditional_models(tmp_path, self_conditioned):
     if self_conditioned:
         gan.label_prior = [0.1, 0.2, 0.3, 0.2, 0.2]  # as fit sets it
     gan.save(tmp_path / "c.keras")
-    _check_sampling_tricks(tmp_path / "c.keras")
+    _check_sampling_tricks(tmp_path / "c.keras", capsys)
 
     loaded = keras.models.load_model(tmp_path / "c.keras")
     labels = sampling_tricks.labels_for(loaded, 300, seed=0)
@@ -219,11 +226,6 @@ def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
 
     with pytest.raises(SystemExit, match="not a conditional model"):
         conditional.main(["--model", str(tmp_path / "s.keras"), "--out", str(tmp_path)])
-
-
-def test_mode_collapse_quick_runs():
-    out = _run("mode_collapse.py", "--quick", "--variants", "vanilla", "--data", "ring")
-    assert "| vanilla | ring |" in out
 
 
 def test_folder_training_interrupts_a_command_that_prints_a_lot(capsys):
