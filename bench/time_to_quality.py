@@ -346,8 +346,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.compare:
         runs = [json.loads(Path(f).read_text())["rows"] for f in args.compare]
         compare(dict(zip(["ganlab", "tutorial"], runs)))

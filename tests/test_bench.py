@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # the scripts import as modules
 
 
 def _run(script, *args):
@@ -65,8 +66,18 @@ def test_time_to_quality_conditional_runs_with_the_recipe_flags():
     assert "pixel clusters" not in out  # digit labels, not clusters
 
 
+def test_time_to_quality_plain_dcgan_runs(capsys):
+    """--clusters 0 without labels: the plain DCGAN (in this process)."""
+    import time_to_quality
+
+    time_to_quality.main(["--quick", "--clusters", "0", "--max-steps", "2"])
+    out = capsys.readouterr().out
+    assert out.count("step      2  FD") == 1
+    assert '"conditional": false' in out and '"clusters": 0' in out
+    assert "pixel clusters" not in out
+
+
 def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
-    sys.path.insert(0, str(ROOT / "bench"))
     import time_to_quality
 
     from ganlab import recipes
@@ -88,7 +99,6 @@ def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
     ],
 )
 def test_time_to_quality_refuses_what_it_does_not_do(flags, message, capsys):
-    sys.path.insert(0, str(ROOT / "bench"))
     import time_to_quality
 
     with pytest.raises(SystemExit) as exit_:
@@ -104,7 +114,6 @@ def test_time_to_quality_clusters_run():
 
 
 def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path, capsys):
-    sys.path.insert(0, str(ROOT / "bench"))
     import mnist_collapse
 
     mnist_collapse.main(["--quick", "--out", str(tmp_path / "c.png")])
@@ -117,7 +126,6 @@ def test_mnist_collapse_quick_prints_the_table_and_draws_the_figure(tmp_path, ca
 
 def _check_sampling_tricks(path, capsys, *, batches=3):
     # In this process: a subprocess would add a TensorFlow start-up.
-    sys.path.insert(0, str(ROOT / "bench"))
     import sampling_tricks
 
     sampling_tricks.main([str(path), "--n", "300", "--batches", str(batches)])
@@ -154,11 +162,9 @@ def test_sampling_tricks_on_conditional_models(tmp_path, capsys, self_conditione
     """The default recipe's model (self-conditioned) and train --conditional's:
     the same labels in every row, and standing statistics that act."""
     import keras
+    import sampling_tricks
 
     from ganlab import recipes
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    import sampling_tricks
 
     gan = recipes.build_recipe_gan(
         8, num_classes=5, self_conditioned=self_conditioned, width=4, seed=0
@@ -184,11 +190,9 @@ def test_sampling_tricks_on_conditional_models(tmp_path, capsys, self_conditione
 
 def test_sampling_tricks_refuses_a_sampler_without_batch_norm():
     import pytest
+    import sampling_tricks
 
     import ganlab
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    import sampling_tricks
 
     gan = ganlab.GAN(ganlab.make_mlp_generator(), ganlab.make_mlp_discriminator())
     with pytest.raises(ValueError, match="no BatchNormalization"):
@@ -201,7 +205,6 @@ def test_conditional_bench_scores_a_conditional_model(tmp_path, capsys):
     gan = recipes.build_recipe_gan(8, num_classes=10, width=4, seed=0)
     recipes.compile_recipe(gan)
     gan.save(tmp_path / "c.keras")
-    sys.path.insert(0, str(ROOT / "bench"))
     import conditional
 
     conditional.main(["--model", str(tmp_path / "c.keras"), "--per-class", "20",
@@ -221,7 +224,6 @@ def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
     )
     recipes.compile_recipe(gan)
     gan.save(tmp_path / "s.keras")
-    sys.path.insert(0, str(ROOT / "bench"))
     import conditional
 
     with pytest.raises(SystemExit, match="not a conditional model"):
@@ -232,7 +234,6 @@ def test_folder_training_interrupts_a_command_that_prints_a_lot(capsys):
     """run_command reads the command's output while it waits: a command that
     writes more than a pipe holds (64 KiB) is still interrupted on time and
     exits 130, with what it printed kept, instead of blocking on its writes."""
-    sys.path.insert(0, str(ROOT / "bench"))
     import folder_training
 
     chatty = ("import sys, time\nprint('ganlab: started', flush=True)\n"
