@@ -7,7 +7,9 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   (unconditional or conditioned on ``num_classes``), ``make_mlp_generator``,
   ``make_mlp_discriminator``, ``MinibatchStdDev``;
 - the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``; ``build_dcgan``
-  (:mod:`ganlab.recipes`);
+  (:mod:`ganlab.recipes`); ``TwoPlayerModel`` (:mod:`ganlab.two_player`),
+  the base that ``GAN``, ``Pix2Pix`` and ``CycleGAN`` share (optimizers,
+  saving, seeds, augmentation);
   several generators (MGAN) or discriminators (GMAN) (:mod:`ganlab.mixtures`):
   ``num_generators=`` / ``num_discriminators=`` in the builders,
   ``discriminator_ensemble``;
@@ -74,6 +76,7 @@ from ganlab import (
     recipes,
     toy,
     toy_images,
+    two_player,
 )
 from ganlab.callbacks import ClassGridMonitor, GANMonitor
 from ganlab.clusters import fit_self_conditioned, pixel_clusters
@@ -96,11 +99,13 @@ from ganlab.models import (
 from ganlab.precision import bfloat16_supported, set_precision
 from ganlab.recipes import build_dcgan, folder_recipe, gan_from_recipe
 from ganlab.toy import mode_metrics
+from ganlab.two_player import TwoPlayerModel
 
 __version__ = "0.2.0"
 
 __all__ = [
     "GAN",
+    "TwoPlayerModel",
     "CycleGAN",
     "Pix2Pix",
     "TranslationMonitor",
@@ -149,4 +154,5 @@ __all__ = [
     "set_precision",
     "toy",
     "toy_images",
+    "two_player",
 ]

@@ -145,11 +145,12 @@ class CycleGAN(_Translator):
         ]
         self.built = True
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "pool_size": self.pool_size}
+    def _extra_config(self) -> dict:
+        return {"pool_size": self.pool_size}
 
-    def _own_state(self) -> list:
-        return [self.pool_a, self.pool_b, self.pool_count] if self.pool_size else []
+    def _own_state(self) -> dict:
+        pools = (self.pool_a, self.pool_b, self.pool_count) if self.pool_size else ()
+        return {**super()._own_state(), **{v.name: v for v in pools}}
 
     def compile(
         self,
@@ -159,6 +160,9 @@ class CycleGAN(_Translator):
         loss="least_squares",
         cycle_weight: float = 10.0,
         identity_weight: float = 0.5,
+        augment=None,
+        ada_target: float = 0.6,
+        ada_speed: int = 100_000,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -173,6 +177,19 @@ class CycleGAN(_Translator):
             identity_weight: λ_id as a fraction of λ_cyc (0.5 in the paper,
                 so the identity term weighs 5); 0 turns it off. It needs
                 both domains to have the same image shape.
+            augment: augmentation of every image the discriminators see,
+                real and generated, in their update and in the generators'
+                (:mod:`ganlab.augment`): ``"diffaugment"`` (Zhao et al.
+                2020), ``"ada"`` (Karras et al. 2020, p driven by both
+                discriminators' real logits), an augmenter, or None. The
+                cycle and identity terms compare un-augmented images.
+            ada_target: ADA's target for r_t = E[sign(D(real))].
+            ada_speed: ADA's images for p to go from 0 to 1.
+            **kwargs: passed to ``keras.Model.compile``.
+
+        Raises:
+            ValueError: negative weights; an identity loss between domains
+                of different shapes; an unknown loss or augmentation.
         """
         if float(cycle_weight) < 0 or float(identity_weight) < 0:
             raise ValueError("cycle_weight and identity_weight must be >= 0.")
@@ -183,15 +200,11 @@ class CycleGAN(_Translator):
             )
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
-        d_vars = (
-            self.discriminator_a.trainable_variables
-            + self.discriminator_b.trainable_variables
-        )
-        g_vars = (
-            self.generator_ab.trainable_variables
-            + self.generator_ba.trainable_variables
-        )
-        self._compile(d_optimizer, g_optimizer, d_vars, g_vars, loss, kwargs)
+        self._compile_players(
+            d_optimizer, g_optimizer, d_variables=self.d_optimizer_variables,
+            g_variables=self.g_optimizer_variables, loss=loss, augment=augment,
+            ada_target=ada_target, ada_speed=ada_speed, keras_kwargs=kwargs,
+        )  # fmt: skip
 
     @property
     def metrics(self) -> list:
@@ -200,7 +213,7 @@ class CycleGAN(_Translator):
     def call(self, inputs, training: bool = False):
         return self.generator_ab(inputs, training=training)
 
-    def _g_loss(self, g_train, states, d_train, real_a, real_b):
+    def _g_loss(self, g_train, states, d_train, real_a, real_b, draws):
         g_ab, g_ba, d_a, d_b = (getattr(self, k) for k in self._network_keys)
         n = len(g_ab.trainable_variables)
         ab_train, ba_train = g_train[:n], g_train[n:]
@@ -211,8 +224,9 @@ class CycleGAN(_Translator):
         cycled_a, ba = g_ba.stateless_call(ba_train, ba, fake_b, training=True)
         fake_a, ba = g_ba.stateless_call(ba_train, ba, real_b, training=True)
         cycled_b, ab = g_ab.stateless_call(ab_train, ab, fake_a, training=True)
-        logits_b, db = d_b.stateless_call(db_train, db, fake_b, training=True)
-        logits_a, da = d_a.stateless_call(da_train, da, fake_a, training=True)
+        seen_a, seen_b = (self._augment(x, w) for x, w in zip((fake_a, fake_b), draws))
+        logits_b, db = d_b.stateless_call(db_train, db, seen_b, training=True)
+        logits_a, da = d_a.stateless_call(da_train, da, seen_a, training=True)
         g_loss = self.loss_fn.generator_loss
         adversarial = patch_mean(g_loss, logits_b) + patch_mean(g_loss, logits_a)
         cycle = cycle_consistency_loss(real_a, cycled_a, real_b, cycled_b)
@@ -227,21 +241,29 @@ class CycleGAN(_Translator):
         aux = (adversarial, cycle, identity, (ab, ba, da, db), fake_a, fake_b)
         return _mean(total), aux
 
-    def _d_loss(self, d_train, states, real_a, fake_a, real_b, fake_b):
+    def _d_loss(self, d_train, states, real_a, fake_a, real_b, fake_b, draws):
+        """Both discriminators' halved losses; ``draws``: (real, fake) per
+        domain, each augmentation draws or None."""
         d_a, d_b = self.discriminator_a, self.discriminator_b
         n = len(d_a.trainable_variables)
-        per_example, new_states = 0.0, []
-        for d, train, state, real, fake in (
-            (d_a, d_train[:n], states[0], real_a, fake_a),
-            (d_b, d_train[n:], states[1], real_b, fake_b),
+        per_example, new_states, reals = 0.0, [], []
+        for d, train, state, real, fake, (real_draws, fake_draws) in (
+            (d_a, d_train[:n], states[0], real_a, fake_a, draws[0]),
+            (d_b, d_train[n:], states[1], real_b, fake_b, draws[1]),
         ):
-            real_logits, state = d.stateless_call(train, state, real, training=True)
-            fake_logits, state = d.stateless_call(train, state, fake, training=True)
+            real_logits, state = d.stateless_call(
+                train, state, self._augment(real, real_draws), training=True
+            )
+            fake_logits, state = d.stateless_call(
+                train, state, self._augment(fake, fake_draws), training=True
+            )
             per_example += 0.5 * patch_mean(
                 self.loss_fn.discriminator_loss, real_logits, fake_logits
             )
             new_states.append(state)
-        return _mean(per_example), (per_example, new_states)
+            reals.append(ops.reshape(real_logits, (-1,)))
+        aux = (per_example, new_states, ops.concatenate(reals))
+        return _mean(per_example), aux
 
     def _query_pool(self, pool, fakes):
         """D's fakes: the new ones, or (probability ½ once full) past ones.
@@ -284,9 +306,12 @@ class CycleGAN(_Translator):
         g_nets = (self.generator_ab, self.generator_ba)
         d_nets = (self.discriminator_a, self.discriminator_b)
         states = [_values(net.non_trainable_variables) for net in g_nets + d_nets]
+        batch, shapes = ops.shape(real_a)[0], (self.shape_a, self.shape_b)
+        g_draws = [self._draw_augment(batch, shape) for shape in shapes]
+        d_draws = [[self._draw_augment(batch, s) for _ in "rf"] for s in shapes]
         (_, aux), grads = value_and_grad(self._g_loss)(
             _values(self.g_optimizer_variables), states,
-            [_values(d.trainable_variables) for d in d_nets], real_a, real_b,
+            [_values(d.trainable_variables) for d in d_nets], real_a, real_b, g_draws,
         )  # fmt: skip
         adversarial, cycle, identity, states, fake_a, fake_b = aux
         apply_gradients(self.g_optimizer, grads, self.g_optimizer_variables)
@@ -302,14 +327,17 @@ class CycleGAN(_Translator):
         if self.pool_size:
             count = ops.cast(self.pool_count.value, "int32") + ops.shape(real_a)[0]
             self.pool_count.assign(ops.minimum(count, self.pool_size))
-        (_, (d_per_example, states)), grads = value_and_grad(self._d_loss)(
+        (_, (d_per_example, states, real_logits)), grads = value_and_grad(
+            self._d_loss
+        )(
             _values(self.d_optimizer_variables),
             [_values(d.non_trainable_variables) for d in d_nets],
-            real_a, fake_a, real_b, fake_b,
+            real_a, fake_a, real_b, fake_b, d_draws,
         )  # fmt: skip
         apply_gradients(self.d_optimizer, grads, self.d_optimizer_variables)
         for net, state in zip(d_nets, states):
             _assign(net.non_trainable_variables, state)
+        self._update_ada(real_logits, images=batch)
         values = (adversarial, d_per_example, cycle, identity)
         return self._update(zip(self.trackers, values))
 
@@ -353,11 +381,15 @@ class CycleGAN(_Translator):
             shuffle: reshuffle arrays every epoch.
 
         Raises:
-            ValueError: not compiled; empty sets; shapes or values the
-                networks cannot take; datasets of unknown size without
+            ValueError: not compiled; empty sets or a set of one image;
+                (images, labels) instead of images; shapes or values the
+                networks cannot take (each message says the fix, e.g. how
+                to drop an alpha channel); datasets of unknown size without
                 ``steps_per_epoch``.
         """
         batch_size = int(batch_size or DEFAULT_BATCH_SIZE)
+        _refuse_labels(a_images, "a_images")
+        _refuse_labels(b_images, "b_images")
         domains = [
             (a_images, self.shape_a, "a_images"),
             (b_images, self.shape_b, "b_images"),
@@ -405,3 +437,14 @@ class CycleGAN(_Translator):
                 f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}."
             )
         return self._translate(nets[direction], x, batch_size, "x")
+
+
+def _refuse_labels(x, name: str) -> None:
+    """CycleGAN's domains are images alone: (images, labels) is an error."""
+    if isinstance(x, (tuple, list)) and len(x) == 2 and np.ndim(x[1]) in (1, 2):
+        if np.ndim(x[0]) in (3, 4):
+            raise ValueError(
+                f"{name} looks like (images, labels): CycleGAN learns from two "
+                "unpaired sets of images and takes no labels. Pass the images "
+                f"alone: fit(a_images, b_images)."
+            )

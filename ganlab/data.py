@@ -74,7 +74,11 @@ def pixel_scale(lo: float, hi: float, *, integer: bool, name: str = "images") ->
 
 
 def check_images(
-    images, image_shape: Sequence[int] | None = None, *, name: str = "images"
+    images,
+    image_shape: Sequence[int] | None = None,
+    *,
+    name: str = "images",
+    what: str = "the generator produces",
 ) -> np.ndarray:
     """Validate images and return them as float32 (N, H, W, C) in [-1, 1].
 
@@ -83,8 +87,11 @@ def check_images(
 
     Args:
         images: array-like of images.
-        image_shape: (H, W, C) the generator produces, to check against.
+        image_shape: (H, W, C) the images must have (the generator's
+            output, or a translator's input), to check against.
         name: what to call the array in error messages.
+        what: how messages introduce ``image_shape`` ("the generator
+            produces", "the model takes").
 
     Returns:
         float32 array of shape (N, H, W, C), values in [-1, 1].
@@ -104,11 +111,11 @@ def check_images(
     if x.ndim != 4:
         raise ValueError(
             f"{name} must have shape (N, H, W) or (N, H, W, C); got {x.shape}."
-            + _expected(image_shape)
+            + _expected(image_shape, what)
         )
     if x.shape[0] == 0:
         raise ValueError(f"{name} is empty: the data set holds no images.")
-    _check_shape(tuple(x.shape[1:]), image_shape, name)
+    _check_shape(tuple(x.shape[1:]), image_shape, name, what)
     integer = bool(np.issubdtype(x.dtype, np.integer))
     lo, hi = (int(x.min()), int(x.max())) if integer else (x.min(), x.max())
     if pixel_scale(float(lo), float(hi), integer=integer, name=name):
@@ -185,24 +192,34 @@ def _check_one_hot(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _expected(image_shape: Sequence[int] | None) -> str:
-    return f" The generator produces {tuple(image_shape)}." if image_shape else ""
+def _expected(image_shape: Sequence[int] | None, what: str) -> str:
+    return f" {what.capitalize()} {tuple(image_shape)}." if image_shape else ""
 
 
-def _check_shape(shape: tuple, image_shape, name: str) -> None:
+def _channel_fix(have: int, want: int) -> str:
+    """How to turn ``have`` channels into ``want`` (NumPy, on (N, H, W, C))."""
+    if have == 4 and want == 3:
+        return "drop the alpha channel: x[..., :3] (or composite onto a background)"
+    if have == 1 and want == 3:
+        return "repeat the gray channel: np.repeat(x, 3, axis=-1)"
+    if have in (3, 4) and want == 1:
+        return "convert to gray: x[..., :3].mean(axis=-1, keepdims=True)"
+    return f"convert them to {want} channel(s)"
+
+
+def _check_shape(shape: tuple, image_shape, name: str, what: str) -> None:
     if image_shape is None or shape == tuple(image_shape):
         return
     if shape[:2] == tuple(image_shape[:2]):
         fix = (
-            f"Convert them to {image_shape[-1]} channel(s) (e.g. "
-            "tf.image.grayscale_to_rgb or rgb_to_grayscale in a .map), or build "
-            f"the networks with image_shape={shape}."
+            f"They have {shape[-1]} channel(s) where {image_shape[-1]} are expected: "
+            f"{_channel_fix(shape[-1], image_shape[-1])}, or build the networks "
+            f"for {shape}."
         )
     else:
-        fix = f"Resize them, or build the networks with image_shape={shape}."
+        fix = f"Resize them, or build the networks for {shape}."
     raise ValueError(
-        f"{name} have shape {shape} per image, but the generator produces "
-        f"{tuple(image_shape)}. {fix}"
+        f"{name} have shape {shape} per image, but {what} {tuple(image_shape)}. {fix}"
     )
 
 
@@ -354,8 +371,11 @@ def _layout(shape: tf.TensorShape, image_shape) -> tuple[bool, bool]:
             f"{image_shape[:2] + (1,)}."
         )
     per_image = dims[1:] if shape.rank == 4 else dims
-    _check_shape(per_image, image_shape, "Dataset images")
-    raise ValueError(f"Dataset elements have shape {dims}." + _expected(image_shape))
+    what = "the generator produces"
+    _check_shape(per_image, image_shape, "Dataset images", what)
+    raise ValueError(
+        f"Dataset elements have shape {dims}." + _expected(image_shape, what)
+    )
 
 
 def _scan(ds: tf.data.Dataset, dtype: tf.DType):

@@ -14,27 +14,24 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ganlab import augment as augment_lib
 from ganlab import losses as losses_lib
 from ganlab import mixtures
-from ganlab.backend import StepAdapter
 from ganlab.checks import (
     check_label_prior,
     check_networks,
     check_options,
     check_remedies,
-    optimizer_pair,
     refuse_float16,
-    serialize_optimizer,
 )
 from ganlab.data import check_images, check_labels, training_data
 from ganlab.step import GameStep
+from ganlab.two_player import TwoPlayerModel
 
 _TRACKERS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
 
 
 @keras.saving.register_keras_serializable(package="ganlab")
-class GAN(StepAdapter, GameStep, keras.Model):
+class GAN(GameStep, TwoPlayerModel):
     """A generator and a discriminator trained against each other by ``fit``.
 
     Args:
@@ -85,7 +82,7 @@ class GAN(StepAdapter, GameStep, keras.Model):
         **kwargs,
     ):
         kwargs.pop("num_classes", None)  # read from the networks
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim, self.num_classes = check_networks(
@@ -96,8 +93,6 @@ class GAN(StepAdapter, GameStep, keras.Model):
         )
         self.image_shape = tuple(generator.output_shape[1:])
         self.label_prior = label_prior
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKERS}
         # The sub-models are built; the GAN has no variables of its own.
         self.built = True
@@ -209,9 +204,6 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self._check_pack(int(pack))
         mixtures.check_options(self.num_generators, mgan_beta, gman_lambda, pack)
         refuse_float16(self.generator)
-        super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer, self.g_optimizer = optimizer_pair(d_optimizer, g_optimizer)
-        self.loss_fn = losses_lib.get(loss)
         self.d_steps, self.simultaneous = int(d_steps), bool(simultaneous)
         self.gradient_penalty, self.r1, self.r2 = map(float, (gradient_penalty, r1, r2))
         self.instance_noise = float(instance_noise)
@@ -220,23 +212,16 @@ class GAN(StepAdapter, GameStep, keras.Model):
         self.unrolled_lr = None if unrolled_lr is None else float(unrolled_lr)
         self.pack, self.ema = int(pack), float(ema)
         self.mgan_beta, self.gman_lambda = float(mgan_beta), float(gman_lambda)
-        self._setup_augment(augment, ada_target, ada_speed)
         if self.ema and getattr(self, "ema_generator", None) is None:
             self.ema_generator = keras.models.clone_model(self.generator)
             self.ema_generator.set_weights(self.generator.get_weights())
-        # Built now, so that saved or backed-up optimizer state can be
-        # restored before the first step.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self._gan_compile_kwargs = kwargs
-        self._setup_backend()
-
-    def _setup_augment(self, augment, ada_target, ada_speed) -> None:
-        self.augmenter = augment_lib.get(augment)
-        self.augment_adaptive = isinstance(self.augmenter, augment_lib.ADA)
-        self.ada_target, self.ada_speed = float(ada_target), int(ada_speed)
-        if self.augment_adaptive and getattr(self, "aug_p", None) is None:
-            self.aug_p = keras.Variable(0.0, trainable=False, name="aug_p")
+        self._compile_players(
+            d_optimizer, g_optimizer,
+            d_variables=self.discriminator.trainable_variables,
+            g_variables=self.generator.trainable_variables, loss=loss,
+            augment=augment, ada_target=ada_target, ada_speed=ada_speed,
+            keras_kwargs=kwargs,
+        )  # fmt: skip
 
     def _check_pack(self, pack: int) -> None:
         d_in = self.discriminator.input_shape
@@ -249,77 +234,27 @@ class GAN(StepAdapter, GameStep, keras.Model):
                 f"Build it with make_discriminator(..., pack={pack})."
             )
 
-    def get_compile_config(self) -> dict:
-        if not self.compiled:
-            return {}
-        options = {
-            "loss": keras.saving.serialize_keras_object(self.loss_fn),
-            "d_steps": self.d_steps,
-            "simultaneous": self.simultaneous,
-            "gradient_penalty": self.gradient_penalty,
-            "r1": self.r1,
-            "r2": self.r2,
-            "instance_noise": self.instance_noise,
-            "instance_noise_steps": self.instance_noise_steps,
-            "unrolled_steps": self.unrolled_steps,
-            "unrolled_lr": self.unrolled_lr,
-            "pack": self.pack,
-            "ema": self.ema,
-            "augment": keras.saving.serialize_keras_object(self.augmenter),
-            "ada_target": self.ada_target,
-            "ada_speed": self.ada_speed,
-            "mgan_beta": self.mgan_beta,
-            "gman_lambda": self.gman_lambda,
-        }
-        return {
-            "d_optimizer": serialize_optimizer(self.d_optimizer),
-            "g_optimizer": serialize_optimizer(self.g_optimizer),
-            **options,
-            **self._gan_compile_kwargs,
-        }
-
-    def compile_from_config(self, config: dict) -> None:
-        config = dict(config)
-        for key in ("d_optimizer", "g_optimizer", "loss", "augment"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        self.compile(**config)
+    def _compile_options(self) -> dict:
+        names = (
+            "d_steps", "simultaneous", "gradient_penalty", "r1", "r2",
+            "instance_noise", "instance_noise_steps", "unrolled_steps",
+            "unrolled_lr", "pack", "ema", "mgan_beta", "gman_lambda",
+        )  # fmt: skip
+        return {name: getattr(self, name) for name in names}
 
     # ------------------------------------------------------------- config --
-    def get_config(self) -> dict:
+    _network_keys = ("generator", "discriminator")
+
+    def _extra_config(self) -> dict:
         prior = self.label_prior
         return {
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "latent_dim": self.latent_dim,
             "label_prior": prior.tolist() if isinstance(prior, np.ndarray) else prior,
-            "seed": self.seed,
-            "name": self.name,
         }
 
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(config.pop("generator"), config.pop("discriminator"), **config)
-
-    def save_own_variables(self, store) -> None:
-        # The noise generator's state: unseeded draws continue after a load
-        # exactly as they would have.
-        store["noise_seed_state"] = self.seed_generator.state
-        if getattr(self, "aug_p", None) is not None:
-            store["aug_p"] = self.aug_p
-
     def load_own_variables(self, store) -> None:
-        keys = store.keys()
-        if "noise_seed_state" in keys:
-            self.seed_generator.state.assign(store["noise_seed_state"])
-        if "aug_p" in keys and getattr(self, "aug_p", None) is not None:
-            self.aug_p.assign(store["aug_p"])
-        if "cluster_prior" in keys:  # saved by ganlab 0.1's SelfConditionedGAN
+        super().load_own_variables(store)
+        if "cluster_prior" in store.keys():  # saved by ganlab 0.1's SelfConditionedGAN
             self.label_prior = np.asarray(store["cluster_prior"], "float64")
 
     # -------------------------------------------------------------- train --

@@ -135,6 +135,9 @@ class Pix2Pix(_Translator):
         g_optimizer=None,
         loss="bce",
         l1_weight: float = 100.0,
+        augment=None,
+        ada_target: float = 0.6,
+        ada_speed: int = 100_000,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -148,14 +151,31 @@ class Pix2Pix(_Translator):
                 GAN loss; ``"least_squares"``...).
             l1_weight: λ of the L1 term (100 in the paper); 0 gives a pure
                 conditional GAN.
+            augment: augmentation of the pairs D sees, for small paired
+                sets (:mod:`ganlab.augment`): ``"diffaugment"`` (Zhao et al.
+                2020), ``"ada"`` (Karras et al. 2020), an augmenter, or None.
+                One draw transforms both images of a pair alike (the input
+                and the real or generated output move together), fresh
+                draws for the real and the generated pair; G's update sees
+                its pair through the same draw as D's. The L1 term compares
+                the un-augmented output with the target.
+            ada_target: ADA's target for r_t = E[sign(D(x, y))].
+            ada_speed: ADA's images for p to go from 0 to 1.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``).
+
+        Raises:
+            ValueError: a negative ``l1_weight``, an unknown loss or
+                augmentation, one optimizer object given for both.
         """
         if float(l1_weight) < 0:
             raise ValueError(f"l1_weight must be >= 0, got {l1_weight}.")
         self.l1_weight = float(l1_weight)
-        self._compile(
-            d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-            self.generator.trainable_variables, loss, kwargs,
+        self._compile_players(
+            d_optimizer, g_optimizer,
+            d_variables=self.discriminator.trainable_variables,
+            g_variables=self.generator.trainable_variables, loss=loss,
+            augment=augment, ada_target=ada_target, ada_speed=ada_speed,
+            keras_kwargs=kwargs,
         )  # fmt: skip
         self._d_prob = (
             ops.sigmoid if isinstance(self.loss_fn, losses_lib.BCE) else (lambda x: x)
@@ -168,25 +188,29 @@ class Pix2Pix(_Translator):
     def call(self, inputs, training: bool = False):
         return self.generator(inputs, training=training)
 
-    def _d_loss(self, d_train, d_state, inputs, targets, fake):
+    def _seen(self, inputs, images, draws):
+        """D's input pair [x, y], both through one augmentation draw."""
+        return [self._augment(inputs, draws), self._augment(images, draws)]
+
+    def _d_loss(self, d_train, d_state, inputs, targets, fake, draws):
         d = self.discriminator
         real_logits, d_state = d.stateless_call(
-            d_train, d_state, [inputs, targets], training=True
+            d_train, d_state, self._seen(inputs, targets, draws[0]), training=True
         )
         fake_logits, d_state = d.stateless_call(
-            d_train, d_state, [inputs, fake], training=True
+            d_train, d_state, self._seen(inputs, fake, draws[1]), training=True
         )
         per_example = 0.5 * patch_mean(
             self.loss_fn.discriminator_loss, real_logits, fake_logits
         )
         return _mean(per_example), (per_example, real_logits, fake_logits, d_state)
 
-    def _g_loss(self, g_train, g_state, d_train, d_state, inputs, targets):
+    def _g_loss(self, g_train, g_state, d_train, d_state, inputs, targets, draws):
         fake, g_state = self.generator.stateless_call(
             g_train, g_state, inputs, training=True
         )
         fake_logits, d_state = self.discriminator.stateless_call(
-            d_train, d_state, [inputs, fake], training=True
+            d_train, d_state, self._seen(inputs, fake, draws), training=True
         )
         adversarial = patch_mean(self.loss_fn.generator_loss, fake_logits)
         l1 = l1_loss(targets, fake)
@@ -200,12 +224,14 @@ class Pix2Pix(_Translator):
             _values(g.trainable_variables),
             _values(g.non_trainable_variables),
         )
+        batch = ops.shape(inputs)[0]
+        draws = [self._draw_augment(batch, self.target_shape) for _ in range(2)]
         # G(x) for D's update; G's update below reruns it from the same state
         # (same dropout masks, same batch statistics) to differentiate it.
         fake, _ = g.stateless_call(g_train, g_state, inputs, training=True)
         (_, aux), grads = value_and_grad(self._d_loss)(
             _values(d.trainable_variables), _values(d.non_trainable_variables),
-            inputs, targets, ops.stop_gradient(fake),
+            inputs, targets, ops.stop_gradient(fake), draws,
         )  # fmt: skip
         d_per_example, real_logits, fake_logits, d_state = aux
         apply_gradients(self.d_optimizer, grads, d.trainable_variables)
@@ -213,12 +239,13 @@ class Pix2Pix(_Translator):
 
         (_, aux), grads = value_and_grad(self._g_loss)(
             g_train, g_state, _values(d.trainable_variables),
-            _values(d.non_trainable_variables), inputs, targets,
+            _values(d.non_trainable_variables), inputs, targets, draws[1],
         )  # fmt: skip
         adversarial, l1, g_state, d_state = aux
         apply_gradients(self.g_optimizer, grads, g.trainable_variables)
         _assign(g.non_trainable_variables, g_state)
         _assign(d.non_trainable_variables, d_state)
+        self._update_ada(real_logits)
         values = (d_per_example, adversarial, l1)
         values += (self._d_prob(real_logits), self._d_prob(fake_logits))
         return self._update(zip(self.trackers, values))
@@ -240,9 +267,12 @@ class Pix2Pix(_Translator):
                 order).
 
         Raises:
-            ValueError: not compiled; empty data; inputs and targets of
-                different lengths; shapes the networks do not take; values
-                out of range or not finite.
+            ValueError: not compiled; empty data or one pair; inputs and
+                targets of different lengths; shapes the networks do not
+                take (a wrong size, or channels: grayscale into an RGB
+                model, RGBA, each message says the fix); values out of
+                range or not finite. Float values in [0, 1] train as they
+                are, with a warning that [-1, 1] is expected.
         """
         shapes = (self.source_shape, self.target_shape)
         names = ("inputs", "targets")

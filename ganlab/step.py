@@ -120,12 +120,9 @@ class GameStep:
     def _draw_view(self, batch):
         """Random draws for what D sees of one batch: augmentation, noise."""
         draws = {}
-        if self.augmenter is not None:
-            p = self.aug_p if self.augment_adaptive else None
-            draws["augment"] = self.augmenter.draw(
-                batch, self.image_shape, seed_generator=self.seed_generator,
-                probability=p,
-            )  # fmt: skip
+        augment = self._draw_augment(batch, self.image_shape)
+        if augment is not None:
+            draws["augment"] = augment
         if self.instance_noise:
             noise = keras.random.normal(
                 (batch, *self.image_shape), seed=self.seed_generator
@@ -352,20 +349,6 @@ class GameStep:
         for average, weight in pairs:
             average.assign(weight)
 
-    def _update_ada(self, real_logits) -> None:
-        """ADA's p: up when D is overconfident on reals, down otherwise."""
-        if not self.augment_adaptive:
-            return
-        from ganlab.augment import ada_update, overfitting_signal
-
-        batch = ops.shape(real_logits)[0] * self.pack
-        self.aug_p.assign(
-            ada_update(
-                self.aug_p, overfitting_signal(real_logits), target=self.ada_target,
-                batch_size=batch, interval=1, speed_images=self.ada_speed,
-            )
-        )  # fmt: skip
-
     def _train_step(self, data):
         real, labels = self._unpack(data)
         if self.simultaneous:
@@ -375,7 +358,8 @@ class GameStep:
                 d_out = self._d_step(real, labels)
             g_out = self._g_step(real, labels)
         self._update_ema()
-        self._update_ada(d_out["real"])
+        real_logits = d_out["real"]
+        self._update_ada(real_logits, images=ops.shape(real_logits)[0] * self.pack)
         return self._log(d_out, g_out)
 
     def _log(self, d_out, g_out) -> dict:

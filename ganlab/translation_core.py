@@ -7,8 +7,8 @@
   ``tf.data`` pipelines ``fit`` trains on (accepted on every backend); a
   dataset's pixel range is decided over the whole dataset by
   :func:`ganlab.data.pixel_scale`, as for ``GAN.fit``;
-- ``_Translator``: the two optimizers, saving (config, compile config, the
-  seed's state), ``fit``'s checks and ``translate``.
+- ``_Translator``: :class:`ganlab.two_player.TwoPlayerModel` (optimizers,
+  saving, seeds, augmentation) plus ``fit``'s checks and ``translate``.
 
 See :mod:`ganlab.image_to_image` for the models.
 """
@@ -20,13 +20,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlab import losses as losses_lib
-from ganlab.backend import StepAdapter, replica_count
+from ganlab.backend import replica_count
 from ganlab.batches import shuffled_batches
-from ganlab.checks import optimizer_pair
 from ganlab.data import _converter as data_converter
 from ganlab.data import _scan, check_images, pixel_scale
 from ganlab.step import _assign, _values  # noqa: F401  (re-exported to the models)
+from ganlab.two_player import TwoPlayerModel
 
 # ------------------------------------------------------------------ data --
 
@@ -59,6 +58,12 @@ def array_batches(arrays, batch_size: int, shuffle: bool, seed):
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
     first = arrays[0] if isinstance(arrays, tuple) else arrays
+    if len(first) < 2:
+        raise ValueError(
+            f"Only {len(first)} image(s) to train on: too few to learn a "
+            "translation from. Add more (hundreds are typical: the smallest set of "
+            "the Pix2Pix paper, CMP Facades, has 400 training pairs)."
+        )
     n, batch_size = len(first), min(int(batch_size), len(first))
     ds = shuffled_batches(arrays, batch_size, shuffle=shuffle, seed=seed)
     return ds, n // batch_size
@@ -174,77 +179,14 @@ def _mean(per_example):
     return ops.mean(per_example) / replica_count()
 
 
-class _Translator(StepAdapter, keras.Model):
-    """What Pix2Pix and CycleGAN share: optimizers, saving, fit, translate."""
+class _Translator(TwoPlayerModel):
+    """What Pix2Pix and CycleGAN share beyond :class:`TwoPlayerModel`:
+    ``fit``'s checks, ``translate`` and the metrics' update."""
 
-    _config_keys: tuple[str, ...] = ()  # weights of compile(), saved with it
+    _config_keys: tuple[str, ...] = ()  # compile() options, saved with it
 
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="seed")
-
-    def _compile(self, d_optimizer, g_optimizer, d_vars, g_vars, loss, kwargs):
-        super().compile(optimizer=None, loss=None, **kwargs)
-        self.d_optimizer, self.g_optimizer = optimizer_pair(d_optimizer, g_optimizer)
-        # Built now, so that saved or backed-up optimizer state can be
-        # restored before the first step.
-        self.d_optimizer.build(d_vars)
-        self.g_optimizer.build(g_vars)
-        self.loss_fn = losses_lib.get(loss)
-        self._compile_kwargs = kwargs
-        self._setup_backend()
-
-    def get_compile_config(self) -> dict:
-        if not self.compiled:
-            return {}
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "loss": keras.saving.serialize_keras_object(self.loss_fn),
-            **{key: getattr(self, key) for key in self._config_keys},
-            **self._compile_kwargs,
-        }
-
-    def compile_from_config(self, config: dict) -> None:
-        config = dict(config)
-        for key in ("d_optimizer", "g_optimizer", "loss"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        self.compile(**config)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        config = dict(config)
-        for key in cls._network_keys:
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)
-
-    def get_config(self) -> dict:
-        nets = {
-            k: keras.saving.serialize_keras_object(getattr(self, k))
-            for k in self._network_keys
-        }
-        return {**nets, "seed": self.seed, "name": self.name}
-
-    def save_own_variables(self, store) -> None:
-        # The seed's state, so that training after a load draws what it
-        # would have drawn; and CycleGAN's pool of past fakes.
-        store["seed_state"] = self.seed_generator.state
-        for v in self._own_state():
-            store[v.name] = v
-
-    def load_own_variables(self, store) -> None:
-        keys = set(store.keys())
-        if "seed_state" in keys:
-            self.seed_generator.state.assign(store["seed_state"])
-        for v in self._own_state():
-            if v.name in keys:
-                v.assign(store[v.name])
-
-    def _own_state(self) -> list:
-        return []
+    def _compile_options(self) -> dict:
+        return {key: getattr(self, key) for key in self._config_keys}
 
     def _fit(self, ds, steps, kwargs):
         if not self.compiled:
@@ -272,7 +214,10 @@ class _Translator(StepAdapter, keras.Model):
     def _update(self, trackers_and_values) -> dict:
         for tracker, value in trackers_and_values:
             tracker.update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if self.augment_adaptive:
+            logs["aug_p"] = ops.convert_to_tensor(self.aug_p)
+        return logs
 
 
 def as_images(images, shape=None, name: str = "images", *, allow_empty=False):
@@ -298,4 +243,4 @@ def as_images(images, shape=None, name: str = "images", *, allow_empty=False):
     if allow_empty and x.ndim in (3, 4) and len(x) == 0:
         per_image = x.shape[1:] + ((1,) if x.ndim == 3 else ())
         return np.zeros((0, *(shape or per_image)), np.float32)
-    return check_images(x, shape, name=name)
+    return check_images(x, shape, name=name, what="the model expects")

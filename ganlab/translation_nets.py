@@ -14,6 +14,7 @@ halved by stride-2 convolutions while it stays even and at least 4
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import keras
@@ -127,6 +128,13 @@ def make_unet_generator(
     """
     height, width_px, channels = _check_image_shape(image_shape)
     levels = max_halvings(image_shape)
+    if levels < 2 and min(height, width_px) >= 16:
+        warnings.warn(
+            f"{height}×{width_px} images halve only once ({height} → {height // 2}): "
+            "the U-Net gets 1 level and sees little context around each pixel. "
+            "Sides divisible by 4 or 8 (e.g. 28, 32, 64) give it 2 or more.",
+            stacklevel=2,
+        )
     depth = levels if depth is None else int(depth)
     if not 1 <= depth <= levels:
         raise ValueError(

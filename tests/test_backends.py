@@ -111,6 +111,8 @@ def test_fit_save_load_fit_continues(tmp_path, tiny_images, labels):
 # -------------------------------------------- files between the backends --
 @pytest.mark.parametrize("other", BACKENDS)
 def test_a_file_saved_here_loads_on_another_backend(other, tmp_path, tiny_images):
+    """A GAN, a Pix2Pix and a CycleGAN saved here load on ``other``: the same
+    samples and translations, their optimizers' state, and they train on."""
     if other == BACKEND:
         pytest.skip("the same backend (test_gan covers save/load)")
     if not _installed(other):
@@ -120,29 +122,88 @@ def test_a_file_saved_here_loads_on_another_backend(other, tmp_path, tiny_images
     gan.fit(tiny_images[:64], labels, batch_size=32, epochs=1, verbose=0)
     gan.save(tmp_path / "m.keras")
     # generate(seed=...) draws its noise with NumPy: the same on every backend.
-    here = gan.generate(8, labels=np.arange(8) % 4, seed=0)
+    here = {"gan": gan.generate(8, labels=np.arange(8) % 4, seed=0)}
+    pictures = np.random.default_rng(0).integers(0, 256, (16, 16, 16, 1), np.uint8)
+    np.save(tmp_path / "pictures.npy", pictures)
+    for name, model in _tiny_translators().items():
+        model.fit(*_translator_data(model, pictures), **TRANSLATOR_FIT)
+        model.save(tmp_path / f"{name}.keras")
+        here[name] = _translations(model, pictures)
     result = _run(
         f"""
         import json
         import keras, numpy as np
         import ganlab
-        gan = keras.models.load_model({str(tmp_path / "m.keras")!r})
-        np.save({str(tmp_path / "there.npy")!r},
-                gan.generate(8, labels=np.arange(8) % 4, seed=0))
-        print(json.dumps({{
+        folder = {str(tmp_path)!r}
+        gan = keras.models.load_model(folder + "/m.keras")
+        out = {{"gan": gan.generate(8, labels=np.arange(8) % 4, seed=0)}}
+        info = {{
             "backend": keras.backend.backend(),
             "type": type(gan).__name__,
             "prior": np.asarray(gan.label_prior).tolist(),
             "iterations": int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)),
             "sampler_is_ema": gan.sampler is gan.ema_generator,
-        }}))
+        }}
+        pictures = np.load(folder + "/pictures.npy")
+        {TRANSLATORS_THERE}
+        np.savez(folder + "/there.npz", **out)
+        print(json.dumps(info))
         """,
         backend=other,
     )
     assert result["backend"] == other and result["type"] == "GAN"
     np.testing.assert_allclose(result["prior"], gan.label_prior, atol=1e-12)
     assert result["iterations"] == 2 and result["sampler_is_ema"]
-    np.testing.assert_allclose(np.load(tmp_path / "there.npy"), here, atol=1e-5)
+    there = np.load(tmp_path / "there.npz")
+    for name, images in here.items():
+        np.testing.assert_allclose(there[name], images, atol=1e-5, err_msg=name)
+    for name in ("pix2pix", "cyclegan"):
+        # Two steps here, then two more there: the optimizers' state travelled.
+        assert result[name] == {"type": name, "before": 2, "after": 4}
+
+
+TRANSLATOR_FIT = dict(batch_size=8, epochs=1, steps_per_epoch=2, verbose=0)
+
+
+def _tiny_translators():
+    from ganlab.translation_tasks import build_cyclegan, build_pix2pix
+
+    keras.utils.set_random_seed(0)
+    return {
+        "pix2pix": build_pix2pix((16, 16, 1), width=4),
+        "cyclegan": build_cyclegan((16, 16, 1), width=4),
+    }
+
+
+def _translator_data(model, pictures):
+    """Pix2Pix: ((inputs, targets),); CycleGAN: (a_images, b_images)."""
+    pair = (pictures, 255 - pictures)
+    return (pair,) if type(model).__name__ == "Pix2Pix" else pair
+
+
+def _translations(model, pictures):
+    if type(model).__name__ == "Pix2Pix":
+        return model.translate(pictures)
+    return np.concatenate(
+        [model.translate(pictures, direction=d) for d in ("a_to_b", "b_to_a")]
+    )
+
+
+# The same three helpers, in the other backend's process.
+TRANSLATORS_THERE = f"""
+        fit = {TRANSLATOR_FIT!r}
+        for name in ("pix2pix", "cyclegan"):
+            model = keras.models.load_model(folder + f"/{{name}}.keras")
+            pix2pix = type(model).__name__ == "Pix2Pix"
+            out[name] = model.translate(pictures) if pix2pix else np.concatenate(
+                [model.translate(pictures, direction=d) for d in ("a_to_b", "b_to_a")])
+            before = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+            pair = (pictures, 255 - pictures)
+            model.fit(*((pair,) if pix2pix else pair), **fit)
+            after = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+            info[name] = {{"type": type(model).__name__.lower(), "before": before,
+                          "after": after}}
+""".strip()
 
 
 # --------------------------------------------------- JAX data parallelism --
