@@ -6,7 +6,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 - networks (:mod:`ganlab.models`): ``make_generator``, ``make_discriminator``
   (unconditional or conditioned on ``num_classes``), ``make_mlp_generator``,
   ``make_mlp_discriminator``, ``MinibatchStdDev``;
-- the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN``; ``build_dcgan``
+- the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN`` and its compile
+  options ``GANOptions`` (:mod:`ganlab.gan_options`); ``build_dcgan``
   (:mod:`ganlab.recipes`); ``TwoPlayerModel`` (:mod:`ganlab.two_player`),
   the base that ``GAN``, ``Pix2Pix`` and ``CycleGAN`` share (optimizers,
   saving, seeds, augmentation);
@@ -86,6 +87,7 @@ from ganlab.doctor import GANDoctor
 from ganlab.evaluation import QualityMonitor, evaluate, format_report
 from ganlab.evaluator import InceptionWeightsError
 from ganlab.gan import GAN
+from ganlab.gan_options import GANOptions
 from ganlab.image_folders import load_image_folder
 from ganlab.image_to_image import CycleGAN, Pix2Pix, TranslationMonitor
 from ganlab.mixtures import discriminator_ensemble
@@ -105,6 +107,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "GAN",
+    "GANOptions",
     "TwoPlayerModel",
     "CycleGAN",
     "Pix2Pix",

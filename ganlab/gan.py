@@ -14,16 +14,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ganlab import losses as losses_lib
 from ganlab import mixtures
-from ganlab.checks import (
-    check_label_prior,
-    check_networks,
-    check_options,
-    check_remedies,
-    refuse_float16,
-)
+from ganlab.checks import check_label_prior, check_networks, refuse_float16
 from ganlab.data import check_images, check_labels, training_data
+from ganlab.gan_options import GANOptions, split_compile_arguments
 from ganlab.step import GameStep
 from ganlab.two_player import TwoPlayerModel
 
@@ -112,23 +106,7 @@ class GAN(GameStep, TwoPlayerModel):
         d_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
         g_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
         *,
-        loss: str | losses_lib.AdversarialLoss | dict = "bce",
-        d_steps: int = 1,
-        simultaneous: bool = False,
-        gradient_penalty: float = 0.0,
-        r1: float = 0.0,
-        r2: float = 0.0,
-        instance_noise: float = 0.0,
-        instance_noise_steps: int = 10_000,
-        unrolled_steps: int = 0,
-        unrolled_lr: float | None = None,
-        pack: int = 1,
-        ema: float = 0.0,
-        augment=None,
-        ada_target: float = 0.6,
-        ada_speed: int = 100_000,
-        mgan_beta: float = 1.0,
-        gman_lambda: float = 0.0,
+        options: GANOptions | None = None,
         **kwargs,
     ) -> None:
         """Configure training.
@@ -141,86 +119,39 @@ class GAN(GameStep, TwoPlayerModel):
                 Converge to a Local Nash Equilibrium",
                 https://arxiv.org/abs/1706.08500), e.g. D 4e-4, G 1e-4.
             g_optimizer: the generator's optimizer; the same default.
-            loss: an :class:`ganlab.losses.AdversarialLoss` or its name
-                (``"bce"``, the non-saturating default, ``"minimax"``,
-                ``"least_squares"``, ``"wasserstein"``, ``"hinge"``).
-            d_steps: discriminator updates per generator update (k in
-                Goodfellow et al. 2014, Algorithm 1). Each D step draws new
-                noise and reuses the real batch.
-            simultaneous: update D and G from one generator pass, as the
-                TensorFlow DCGAN tutorial does; requires ``d_steps=1`` and
-                no penalty or unrolling.
-            gradient_penalty: λ of WGAN-GP (see
-                :func:`ganlab.losses.gradient_penalty`); 10 is the paper's
-                value, with ``loss="wasserstein"`` and ``d_steps=5``.
-            r1: γ of the R1 penalty (γ/2)‖∇D(x)‖² on real images
-                (:func:`ganlab.losses.r1_penalty`); 0 is off.
-            r2: γ of the same penalty on generated images.
-            instance_noise: σ₀ of annealed instance noise (Sønderby et al.
-                2017, https://arxiv.org/abs/1610.04490; Arjovsky & Bottou
-                2017): D sees x + σ_t n and G(z) + σ_t n, n ~ N(0, I), in its
-                own and in G's update, with σ_t = σ₀ max(0, 1 - t/T) after t
-                generator steps, so that the two distributions overlap.
-            instance_noise_steps: T, the steps over which σ decays to 0.
-            unrolled_steps: k of the unrolled GAN (Metz et al. 2017,
-                https://arxiv.org/abs/1611.02163): G's loss is taken through
-                a copy of D advanced k SGD steps on the current batch,
-                θ_{i+1} = θ_i - η ∇_θ L_D(θ_i), differentiated through all k
-                steps; the real D is untouched. Costs ~2k extra D passes.
-            unrolled_lr: η of those steps; D's learning rate when None.
-            pack: m of PacGAN (:func:`ganlab.losses.pack_samples`); D must
-                take m·C channels (``make_discriminator(pack=m)``) and the
-                batch size must be a multiple of m.
-            ema: β of an exponential moving average of G's weights (Karras
-                et al. 2018, https://arxiv.org/abs/1710.10196; Yazıcı et al.
-                2019, https://arxiv.org/abs/1806.04498): after every G update
-                θ_ema ← β_t θ_ema + (1 - β_t) θ with β_t = min(β, (1 + t) /
-                (10 + t)); BatchNorm statistics are copied. ``generate``
-                then samples from ``gan.ema_generator``. 0 is off.
-            augment: augmentation of every image D sees, real and fake, in
-                every update (:mod:`ganlab.augment`): ``"diffaugment"``
-                (Zhao et al. 2020), ``"ada"`` (Karras et al. 2020), an
-                augmenter object, or None.
-            ada_target: the target of ADA's overfitting signal
-                r_t = E[sign(D(x))]; p rises while r_t is above it.
-            ada_speed: images over which p may move from 0 to 1. The paper
-                uses 500,000; 100,000 suits CPU-length runs.
-            mgan_beta: β of MGAN's diversity term β·CE(C(G_k(z)), k) in G's
-                loss, for a mixture of generators (:mod:`ganlab.mixtures`).
-            gman_lambda: λ of GMAN's softmax mean of N discriminators' losses
-                for G: 0 the mean, ``float("inf")`` the max.
-            **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
-                ``steps_per_execution``).
+            options: a :class:`ganlab.GANOptions` (the loss, D steps per G
+                step, penalties, instance noise, unrolling, packing, EMA,
+                augmentation, MGAN/GMAN weights: each documented there);
+                the defaults when None. Kept as ``gan.options``.
+            **kwargs: any :class:`~ganlab.GANOptions` field by name
+                (``loss="hinge"``, ``r1=1.0``...; they override
+                ``options``), and ``keras.Model.compile``'s ``jit_compile``,
+                ``steps_per_execution``, ``run_eagerly``, ``auto_scale_loss``.
 
         Raises:
-            ValueError: for options that do not fit together or the model,
-                or the mixed_float16 policy.
+            ValueError: an unknown option (with the closest name); options
+                that do not fit together or the model; the mixed_float16
+                policy.
         """
-        check_options(
-            d_steps, simultaneous, gradient_penalty + r1 + r2 + unrolled_steps
+        options, keras_kwargs = split_compile_arguments(options, kwargs)
+        self._check_pack(options.pack)
+        mixtures.check_options(
+            self.num_generators, options.mgan_beta, options.gman_lambda, options.pack
         )
-        check_remedies(gradient_penalty, r1, r2, instance_noise, instance_noise_steps,
-                        unrolled_steps, ema)  # fmt: skip
-        self._check_pack(int(pack))
-        mixtures.check_options(self.num_generators, mgan_beta, gman_lambda, pack)
         refuse_float16(self.generator)
-        self.d_steps, self.simultaneous = int(d_steps), bool(simultaneous)
-        self.gradient_penalty, self.r1, self.r2 = map(float, (gradient_penalty, r1, r2))
-        self.instance_noise = float(instance_noise)
-        self.instance_noise_steps = int(instance_noise_steps)
-        self.unrolled_steps = int(unrolled_steps)
-        self.unrolled_lr = None if unrolled_lr is None else float(unrolled_lr)
-        self.pack, self.ema = int(pack), float(ema)
-        self.mgan_beta, self.gman_lambda = float(mgan_beta), float(gman_lambda)
+        self.options = options
+        for name in GANOptions.names():  # read by the step (ganlab.step)
+            if name not in ("loss", "augment", "ada_target", "ada_speed"):
+                setattr(self, name, getattr(options, name))
         if self.ema and getattr(self, "ema_generator", None) is None:
             self.ema_generator = keras.models.clone_model(self.generator)
             self.ema_generator.set_weights(self.generator.get_weights())
         self._compile_players(
             d_optimizer, g_optimizer,
             d_variables=self.discriminator.trainable_variables,
-            g_variables=self.generator.trainable_variables, loss=loss,
-            augment=augment, ada_target=ada_target, ada_speed=ada_speed,
-            keras_kwargs=kwargs,
+            g_variables=self.generator.trainable_variables, loss=options.loss,
+            augment=options.augment, ada_target=options.ada_target,
+            ada_speed=options.ada_speed, keras_kwargs=keras_kwargs,
         )  # fmt: skip
 
     def _check_pack(self, pack: int) -> None:
@@ -235,12 +166,12 @@ class GAN(GameStep, TwoPlayerModel):
             )
 
     def _compile_options(self) -> dict:
-        names = (
-            "d_steps", "simultaneous", "gradient_penalty", "r1", "r2",
-            "instance_noise", "instance_noise_steps", "unrolled_steps",
-            "unrolled_lr", "pack", "ema", "mgan_beta", "gman_lambda",
-        )  # fmt: skip
-        return {name: getattr(self, name) for name in names}
+        skip = ("loss", "augment", "ada_target", "ada_speed")  # the base's
+        return {
+            name: getattr(self.options, name)
+            for name in GANOptions.names()
+            if name not in skip
+        }
 
     # ------------------------------------------------------------- config --
     _network_keys = ("generator", "discriminator")
