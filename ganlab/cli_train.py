@@ -5,6 +5,20 @@ from :func:`ganlab.image_folders.load_image_folder`; the recipe is
 :data:`ganlab.recipes.RECIPE` or the :func:`ganlab.recipes.folder_recipe`
 for the image size; clustering, ``fit`` with its monitors, log and backup,
 the output files and the resume/``--overwrite`` rule are the same.
+
+How long it trains (:mod:`ganlab.training_budget`, shared with ``translate
+train``): MNIST, 5 epochs of one pass (937 steps of 64 digits each); a
+folder, its recipe's steps (1,500, 2,000 or 4,000 for 32, 64 or 128 px) in
+epochs of one pass but at least 100 steps; ``--steps N``, ``--minutes M``
+or ``--epochs E`` instead. The plan is printed before training, and the
+projected time after the first 20 steps.
+
+metrics.json: MNIST, the shipped evaluator's scores of ``--eval-n``
+generated digits against the test set; a folder, KID, FD and
+precision/recall/density/coverage of generated pictures against the
+folder's own on pixel features (:func:`pixel_features`: 8×8 area averages;
+crude, for comparing runs on one folder; ``evaluate --images`` scores on
+Inception features).
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ import argparse
 import csv
 import json
 import time
+import warnings
 from pathlib import Path
 
 from ganlab.recipes import (
@@ -22,10 +37,13 @@ from ganlab.recipes import (
     RECIPE,
     describe_folder_recipes,
 )
+from ganlab.training_budget import TrainingClock, add_budget_flags, plan_training
 
 # Flags whose default depends on the data (MNIST: RECIPE; a folder: its
 # size's recipe), so argparse leaves them None.
-_RECIPE_FLAGS = ("epochs", "batch_size", "width", "latent_dim", "lr", "augment")
+_RECIPE_FLAGS = ("batch_size", "width", "latent_dim", "lr", "augment")
+PIXEL_SIDE = 8  # pixel_features: pictures area-averaged to 8×8
+FOLDER_EVAL_N = 2000  # --images: at most this many pictures scored by default
 
 
 def add_train_parser(sub) -> None:
@@ -38,14 +56,14 @@ def add_train_parser(sub) -> None:
             "pictures, by default self-conditioned on clusters of the images' "
             "pixels (no labels; --clusters 0: a plain DCGAN). Writes to --out: "
             "epoch_NNN.png grids, progress.gif, losses.png, history.json, "
-            "history.csv, model.keras and (MNIST) metrics.json. Start the same "
+            "history.csv, model.keras and metrics.json. Start the same "
             "command again after an interruption to resume; a folder holding a "
             "finished run is left alone unless --overwrite is given. "
             f"MNIST: width {RECIPE['width']}, z of {RECIPE['latent_dim']}, batch "
             f"{RECIPE['batch_size']}, Adam {RECIPE['lr']:g}, {RECIPE['epochs']} "
             f"epochs, {RECIPE['clusters']} clusters. --images: the recipe of the "
-            f"nearest of these sizes: {describe_folder_recipes()}; the epochs "
-            "give about that many steps, and the clusters are one per "
+            f"nearest of these sizes: {describe_folder_recipes()} (epochs of one "
+            "pass over the folder, at least 100 steps), and the clusters are one per "
             f"{IMAGES_PER_CLUSTER} pictures (at most {RECIPE['clusters']}; "
             "none under 200 pictures). Every flag below overrides its recipe."
         ),
@@ -98,12 +116,10 @@ def _add_data_flags(train: argparse.ArgumentParser) -> None:
 
 
 def _add_recipe_flags(train: argparse.ArgumentParser) -> None:
-    train.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help=f"passes over the data (default: MNIST {RECIPE['epochs']}; a folder: "
-        "enough for its recipe's steps)",
+    add_budget_flags(
+        train,
+        default=f"default: a folder, its recipe's; MNIST, {RECIPE['epochs']} epochs "
+        "of one pass",
     )
     train.add_argument(
         "--batch-size", type=int, default=None, help="images per step (default: recipe)"
@@ -178,10 +194,12 @@ def _add_run_flags(train: argparse.ArgumentParser) -> None:
         "--eval-n",
         type=int,
         default=None,
-        help="MNIST only: after training, score this many generated digits "
-        "against the MNIST test set with the shipped evaluator and write "
-        "metrics.json (default 10000; 0: skip). For --images, score the model "
-        "afterwards with: python -m ganlab evaluate MODEL --images DIR",
+        help="after training, score this many generated images and write "
+        "metrics.json; 0: skip. MNIST: against the test set with the shipped "
+        "evaluator (default 10000). --images: against the folder's pictures on "
+        f"{PIXEL_SIDE}×{PIXEL_SIDE} pixel features (default: every picture, at "
+        f"most {FOLDER_EVAL_N}); for Inception features, afterwards: python -m "
+        "ganlab evaluate MODEL --images DIR",
     )
 
 
@@ -218,7 +236,7 @@ _RUN_OUTPUTS = (
 )
 
 
-def _check_out_folder(out: Path, overwrite: bool) -> None:
+def check_out_folder(out: Path, overwrite: bool) -> None:
     """Keep two runs from mixing in one folder.
 
     A folder with ``backup/`` holds an interrupted run: ``fit`` resumes it. A
@@ -255,14 +273,12 @@ def _check_flags(args: argparse.Namespace) -> None:
     refused = {
         "--conditional": args.conditional,
         "--data-dir": args.data_dir is not None,
-        "--eval-n": bool(args.eval_n),
     }
     for flag, given in refused.items():
         if given:
             raise ValueError(
                 f"--images trains on your pictures, without labels; {flag} is for "
-                "MNIST. Leave it out (score a folder-trained model with: python -m "
-                "ganlab evaluate MODEL --images DIR)."
+                "MNIST. Leave it out."
             )
     size = FOLDER_IMAGE_SIZE if args.image_size is None else args.image_size
     from ganlab.models import num_upsamplings
@@ -311,10 +327,23 @@ def _settings(args: argparse.Namespace, images) -> dict:
             recipe[key] = getattr(args, key)
     if args.width is not None:  # --width sets both networks'
         recipe["d_width"] = args.width
-    if args.images is not None and args.epochs is not None:
-        recipe["grid_every"] = grid_every(args.epochs)
+    recipe["plan"] = plan = training_plan(args, recipe, len(images))
+    recipe["epochs"] = plan.epochs
+    recipe["grid_every"] = 1 if plan.steps is None else grid_every(plan.epochs)
     recipe["clusters"] = _clusters(args, len(images), recipe["clusters"])
     return recipe
+
+
+def training_plan(args: argparse.Namespace, recipe: dict, n_images: int):
+    """The :class:`~ganlab.training_budget.TrainingPlan` of the flags: by
+    default 5 passes over MNIST, or a folder recipe's steps."""
+    batch = recipe["batch_size"]
+    default = {"default_epochs": recipe["epochs"]} if args.images is None else {}
+    return plan_training(
+        max(1, n_images // batch), batch_size=batch, steps=args.steps,
+        minutes=args.minutes, epochs=args.epochs,
+        default_steps=recipe.get("steps", 1), **default,
+    )  # fmt: skip
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -326,7 +355,7 @@ def train(args: argparse.Namespace) -> Path:
 
     _check_flags(args)
     out = Path(args.out)
-    _check_out_folder(out, args.overwrite)
+    check_out_folder(out, args.overwrite)
     x_train, y_train, name = _load_data(args)
     recipe = _settings(args, x_train)
     out.mkdir(parents=True, exist_ok=True)
@@ -334,8 +363,8 @@ def train(args: argparse.Namespace) -> Path:
     set_precision(args.precision)
     gan = _recipe_gan(args, recipe, x_train.shape[1:])
     print(
-        f"ganlab: training on {len(x_train)} {name} for {recipe['epochs']} epochs "
-        f"(batch {recipe['batch_size']}, width {recipe['width']}"
+        f"ganlab: training on {len(x_train)} {name}: {recipe['plan'].describe()} "
+        f"(width {recipe['width']}"
         + ("" if recipe["d_width"] == recipe["width"] else f" (D {recipe['d_width']})")
         + f", Adam {recipe['lr']:g}, {recipe['clusters'] or 'no'} clusters"
         + ("" if recipe["augment"] == "none" else f", augment {recipe['augment']}")
@@ -350,16 +379,61 @@ def train(args: argparse.Namespace) -> Path:
         f"ganlab: trained in {seconds:.0f} s; wrote {model_path}, progress.gif, "
         f"losses.png and history.json in {out}"
     )
-    eval_n = 10000 if args.eval_n is None else args.eval_n
-    if args.images is None and eval_n:
-        from ganlab.cli_evaluate import score
-        from ganlab.datasets import load_mnist
-
-        _, (x_test, _) = load_mnist(args.data_dir)
-        results = score(gan, x_test, eval_n, args.seed)
+    results = _quality(gan, x_train, args)
+    if results is not None:
         (out / "metrics.json").write_text(json.dumps(results, indent=2))
         print(f"ganlab: wrote {out / 'metrics.json'}")
     return model_path
+
+
+def _quality(gan, x_train, args: argparse.Namespace) -> dict | None:
+    """metrics.json's scores (None with ``--eval-n 0``): MNIST, the shipped
+    evaluator against the test set; a folder, pixel features against its
+    own pictures."""
+    from ganlab.cli_evaluate import score
+
+    if args.images is None:
+        from ganlab.datasets import load_mnist
+
+        eval_n = 10000 if args.eval_n is None else args.eval_n
+        if not eval_n:
+            return None
+        _, (x_test, _) = load_mnist(args.data_dir)
+        return score(gan, x_test, eval_n, args.seed)
+    n = min(FOLDER_EVAL_N, len(x_train)) if args.eval_n is None else args.eval_n
+    n = min(n, len(x_train))
+    if n < 2:
+        return None
+    print(f"ganlab: scoring {n} generated pictures against {n} of the folder's")
+    with warnings.catch_warnings():  # FD with fewer pictures than dimensions
+        warnings.filterwarnings("ignore", message="Fewer samples")
+        results = score(gan, x_train, n, args.seed, features=pixel_features)
+    dims = PIXEL_SIDE * PIXEL_SIDE * x_train.shape[-1]
+    if n < dims:  # singular covariances: the Fréchet distance means little
+        results.pop("fid", None)
+    features = f"pixels {PIXEL_SIDE}×{PIXEL_SIDE}"
+    return {"features": features, "real": "training pictures", **results}
+
+
+def pixel_features(images):
+    """Pictures as vectors for folder scores: (N, S, S, C) uint8 or [-1, 1]
+    → float32 (N, 8·8·C), area-averaged to 8×8 on the [-1, 1] scale.
+
+    No download and no trained network: differences in colour and layout
+    show, texture hardly. Numbers compare runs on the same folder, not with
+    published (Inception) scores.
+    """
+    import numpy as np
+    from skimage.transform import resize
+
+    from ganlab.translation_core import as_images
+
+    x = as_images(images)
+    n, side, _, channels = x.shape
+    if side > PIXEL_SIDE:
+        x = resize(x, (n, PIXEL_SIDE, PIXEL_SIDE, channels), order=1,
+                   anti_aliasing=True)  # fmt: skip
+    return np.asarray(x, np.float32).reshape(n, -1)
 
 
 def _recipe_gan(args: argparse.Namespace, recipe: dict, image_shape):
@@ -385,26 +459,33 @@ def _fit(gan, x_train, y_train, args, out: Path, recipe: dict) -> None:
         monitor = ClassGridMonitor(out, n_per_class=10, seed=args.seed, every=every)
     else:
         monitor = GANMonitor(out, n=64, seed=args.seed, every=every)
-    gan.fit(x_train, labels, epochs=recipe["epochs"],
-            batch_size=recipe["batch_size"],
-            callbacks=run_callbacks(out, monitor))  # fmt: skip
+    plan = recipe["plan"]
+    gan.fit(x_train, labels, epochs=plan.epochs,
+            steps_per_epoch=plan.steps_per_epoch, batch_size=recipe["batch_size"],
+            callbacks=run_callbacks(out, monitor, plan=plan), verbose=1)  # fmt: skip
 
 
-def run_callbacks(out: Path, monitor) -> list:
+def run_callbacks(out: Path, monitor, *, plan=None) -> list:
     """The callbacks of a command-line run writing into ``out``.
 
-    The backup comes last: an epoch counts as done only once its picture
-    (``monitor``) and its history row are written, so a kill at any point
-    loses nothing.
+    The backup comes after the picture (``monitor``) and the history row: an
+    epoch counts as done only once they are written, so a kill at any point
+    loses nothing. With a :class:`~ganlab.training_budget.TrainingPlan`, its
+    :class:`~ganlab.training_budget.TrainingClock` comes last: it ends the
+    run after the planned steps or minutes and keeps the training time with
+    the backup.
     """
     import keras
 
-    return [
+    callbacks = [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         monitor,
         keras.callbacks.BackupAndRestore(str(out / "backup")),
     ]
+    if plan is not None:
+        callbacks.append(TrainingClock(plan, backup_dir=out / "backup"))
+    return callbacks
 
 
 def write_results(model, out: Path, *, plot=None) -> Path:

@@ -20,7 +20,12 @@ import json
 import time
 from pathlib import Path
 
-from ganlab.translation_tasks import PAIRED_TASKS, TASKS
+from ganlab.training_budget import (
+    DEFAULT_STEPS,
+    add_budget_flags,
+    plan_training,
+)
+from ganlab.translation_tasks import TASKS
 
 N_STRIPS = 8  # examples in the per-epoch strips
 
@@ -90,12 +95,14 @@ def _add_train_parser(commands) -> None:
         help="own pictures: centre square resized to this side (even, >= 8; "
         "default %(default)s; the papers use 256)",
     )
+    add_budget_flags(train, default=f"default {DEFAULT_STEPS}, whatever the data")
     train.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help="passes over the data (default: 2 for Pix2Pix, 4 for CycleGAN, whose "
-        "epoch is half as long on the MNIST cycle task: about 1,870 steps each)",
+        "--augment",
+        choices=("none", "diffaugment", "ada"),
+        default="none",
+        help="augment what the discriminators see, for small sets: DiffAugment "
+        "(Zhao et al. 2020) or ADA (Karras et al. 2020); Pix2Pix moves both "
+        "images of a pair alike (default none)",
     )
     train.add_argument(
         "--batch-size", type=int, default=64, help="images per step (default 64)"
@@ -186,35 +193,48 @@ def train(args: argparse.Namespace) -> Path:
     """Train on the chosen data, write the outputs; return the model's path."""
     import keras
 
-    from ganlab.cli_train import _check_out_folder, write_results
+    from ganlab.cli_train import check_out_folder, write_results
     from ganlab.translation_tasks import plot_translation_history, task_scores
 
     _check_train_args(args)
     out = Path(args.out)
-    _check_out_folder(out, args.overwrite)
+    check_out_folder(out, args.overwrite)
     data = _training_data(args)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     model = _build(args, data)
-    kind = type(model).__name__
-    n = len(data.train[0])
-    print(f"ganlab: training a {kind} on {n} images for {args.epochs} epochs")
+    plan = _plan(args, data)
+    sizes = " and ".join(str(len(x)) for x in data.train[: 1 if data.paired else 2])
+    what = "pairs" if data.paired else "pictures (A and B)"
+    print(f"ganlab: training a {type(model).__name__} on {sizes} {what}: "
+          f"{plan.describe()}")  # fmt: skip
     start = time.perf_counter()
-    _fit(model, data, args, out)
+    _fit(model, data, args, out, plan)
     print(f"ganlab: trained in {time.perf_counter() - start:.0f} s")
     model_path = write_results(model, out, plot=plot_translation_history)
-    if args.n_test and data.test is not None:
+    if args.n_test:
         metrics = task_scores(model, data, n=args.n_test)
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
         print(json.dumps(metrics, indent=2))
+        for warning in metrics.get("warnings", []):
+            print(f"ganlab: warning: {warning}")
     print(f"ganlab: wrote {model_path}, losses.png and history.json in {out}")
     return model_path
 
 
+def _plan(args, data):
+    """The run's :class:`~ganlab.training_budget.TrainingPlan`: one pass is
+    the larger training set in batches (CycleGAN draws A and B apart)."""
+    n = max(len(x) for x in data.train)
+    batch = min(args.batch_size, *(len(x) for x in data.train))
+    return plan_training(
+        max(1, n // batch), batch_size=batch, steps=args.steps,
+        minutes=args.minutes, epochs=args.epochs,
+    )  # fmt: skip
+
+
 def _check_train_args(args) -> None:
-    if args.epochs is None:
-        args.epochs = 2 if (args.pairs or args.task in PAIRED_TASKS) else 4
-    for flag in ("epochs", "batch_size", "width"):
+    for flag in ("batch_size", "width"):
         if getattr(args, flag) < 1:
             raise ValueError(f"--{flag.replace('_', '-')} must be at least 1.")
     if args.n_test < 0 or (args.limit is not None and args.limit < 1):
@@ -239,12 +259,18 @@ def _training_data(args):
             if args.test_pairs
             else None
         )
-        if test is not None:
-            test = _match_channels(test, train)
-        return tasks.TaskData(True, _limit(train, args.limit), test, None)
-    train = tasks.load_domains(*args.domains, image_size=size)
-    # Unpaired: no targets; metrics.json scores the cycle a → b → a.
-    return tasks.TaskData(False, _limit(train, args.limit), train, None)
+        train = _limit(train, args.limit)
+        if test is None:
+            print(
+                "ganlab: no --test-pairs: metrics.json scores training pairs "
+                '("split": "train"), which flatter the model'
+            )
+            return tasks.TaskData(True, train, train, None, split="train")
+        return tasks.TaskData(True, train, _match_channels(test, train), None)
+    train = _limit(tasks.load_domains(*args.domains, image_size=size), args.limit)
+    # Unpaired: no targets; metrics.json scores the round trips and how far
+    # each translation moved from its input, on training pictures.
+    return tasks.TaskData(False, train, train, None, split="train")
 
 
 def _limit(arrays, limit):
@@ -272,18 +298,27 @@ def _shape(x) -> tuple:
 def _build(args, data):
     from ganlab.translation_tasks import build_cyclegan, build_pix2pix
 
+    augment = None if args.augment == "none" else args.augment
     if data.paired:
         return build_pix2pix(
             _shape(data.train[0]), _shape(data.train[1]), width=args.width,
-            seed=args.seed, l1_weight=args.l1_weight, lr=args.lr,
+            seed=args.seed, l1_weight=args.l1_weight, lr=args.lr, augment=augment,
         )  # fmt: skip
+    shape_a, shape_b = (_shape(x) for x in data.train)
+    identity = args.identity_weight
+    if shape_a != shape_b and identity:
+        print(
+            f"ganlab: domain A is {shape_a}, B {shape_b}: no identity loss (it "
+            "feeds B's pictures to the A → B generator), identity weight 0"
+        )
+        identity = 0.0
     return build_cyclegan(
-        _shape(data.train[0]), width=args.width, seed=args.seed, lr=args.lr,
-        cycle_weight=args.cycle_weight, identity_weight=args.identity_weight,
+        shape_a, shape_b, width=args.width, seed=args.seed, lr=args.lr,
+        cycle_weight=args.cycle_weight, identity_weight=identity, augment=augment,
     )  # fmt: skip
 
 
-def _fit(model, data, args, out: Path) -> None:
+def _fit(model, data, args, out: Path, plan) -> None:
     """``fit`` with the strips, the log and the backup that resumes."""
     from ganlab.cli_train import run_callbacks
     from ganlab.image_to_image import TranslationMonitor
@@ -296,8 +331,11 @@ def _fit(model, data, args, out: Path) -> None:
         targets=examples[1][:N_STRIPS] if data.paired else None,
         scale=max(1, 64 // side),
     )
-    callbacks = run_callbacks(out, monitor)
-    fit = dict(epochs=args.epochs, batch_size=args.batch_size, callbacks=callbacks)
+    callbacks = run_callbacks(out, monitor, plan=plan)
+    fit = dict(
+        epochs=plan.epochs, steps_per_epoch=plan.steps_per_epoch,
+        batch_size=args.batch_size, callbacks=callbacks, verbose=1,
+    )  # fmt: skip
     if data.paired:
         model.fit(data.train, **fit)
     else:

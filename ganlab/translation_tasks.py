@@ -79,6 +79,7 @@ class TaskData(NamedTuple):
     train: tuple[np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray]
     labels: np.ndarray | None
+    split: str = "test"  # "train" when ``test`` holds training images
 
 
 def mnist_task(task: str, mnist, *, limit: int | None = None) -> TaskData:
@@ -141,15 +142,6 @@ def load_every_image(folder, *, image_size: int, channels=None) -> np.ndarray:
     return images
 
 
-def _same_channels(first, second, load):
-    """Reload the grayscale one of two arrays as RGB when the other is RGB."""
-    if first.shape[-1] == second.shape[-1]:
-        return first, second
-    if first.shape[-1] == 1:
-        return load(0), second
-    return first, load(1)
-
-
 def load_pairs(folder, *, image_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Paired images from ``folder/A`` (inputs) and ``folder/B`` (targets).
 
@@ -192,20 +184,18 @@ def load_pairs(folder, *, image_size: int) -> tuple[np.ndarray, np.ndarray]:
 def load_domains(dir_a, dir_b, *, image_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Two unpaired sets of pictures, for CycleGAN: every picture under
     ``dir_a`` and under ``dir_b``, read as :func:`load_image_folder` reads
-    them, both grayscale or both RGB (RGB when either folder has colour).
+    them. Each folder keeps its own channels (grayscale when every picture
+    of it is, else RGB), so a gray domain stays gray (translating into it
+    writes gray pictures).
 
     Returns:
-        ``(a_images, b_images)``, uint8 (N_A, S, S, C) and (N_B, S, S, C).
+        ``(a_images, b_images)``, uint8 (N_A, S, S, C_A) and (N_B, S, S, C_B).
 
     Raises:
         FileNotFoundError: a folder missing.
         ValueError: an empty folder, an unreadable picture.
     """
-    dirs = (dir_a, dir_b)
-    images = [load_every_image(d, image_size=image_size) for d in dirs]
-    return _same_channels(
-        *images, lambda k: load_every_image(dirs[k], image_size=image_size, channels=3)
-    )
+    return tuple(load_every_image(d, image_size=image_size) for d in (dir_a, dir_b))
 
 
 def _sub_folders(root: Path, names, flag: str):
@@ -238,6 +228,7 @@ def build_pix2pix(
     seed: int = 0,
     l1_weight: float = 100.0,
     lr: float = 2e-4,
+    augment=None,
 ):
     """A compiled Pix2Pix: U-Net G, conditional PatchGAN D (Isola et al. 2017).
 
@@ -251,6 +242,8 @@ def build_pix2pix(
         l1_weight: λ of the L1 term (the paper's 100).
         lr: Adam's learning rate for both networks, β₁ = 0.5 (2e-4 in the
             paper).
+        augment: None, ``"diffaugment"`` or ``"ada"``: augmentation of what
+            D sees (``Pix2Pix.compile(augment=...)``).
     """
     import keras
 
@@ -268,44 +261,55 @@ def build_pix2pix(
         keras.optimizers.Adam(lr, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
         l1_weight=l1_weight,
+        augment=augment,
     )
     return model
 
 
 def build_cyclegan(
     shape,
+    shape_b=None,
     *,
     width: int = 16,
     seed: int = 0,
     cycle_weight: float = 10.0,
     identity_weight: float = 0.5,
     lr: float = 2e-4,
+    augment=None,
 ):
-    """A compiled CycleGAN between two domains of ``shape`` (Zhu et al. 2017).
+    """A compiled CycleGAN between domains A and B (Zhu et al. 2017).
 
     U-Net generators with instance norm and no dropout, PatchGAN
     discriminators with instance norm (the official code's choices), the
     paper's least-squares loss, pool of 50 past fakes, Adam(lr, β₁ = 0.5).
 
     Args:
-        shape: (H, W, C) of both domains' images.
+        shape: (H, W, C_a) of domain A's images.
+        shape_b: (H, W, C_b) of domain B's; A's when None. The channels may
+            differ (e.g. colour ↔ gray; then ``identity_weight`` must be 0).
         width, seed, lr: as for :func:`build_pix2pix`.
         cycle_weight: λ_cyc (10 in the paper); 0 drops the cycle loss.
         identity_weight: λ_id as a fraction of λ_cyc (0.5 in the paper).
+        augment: None, ``"diffaugment"`` or ``"ada"``
+            (``CycleGAN.compile(augment=...)``).
     """
     import keras
 
     from ganlab.image_to_image import CycleGAN
     from ganlab.translation_nets import make_patchgan_discriminator, make_unet_generator
 
-    shape = tuple(shape)
+    shape_a = tuple(shape)
+    shape_b = shape_a if shape_b is None else tuple(shape_b)
+    unet = dict(width=width, norm="instance", dropout=0.0)
     nets = [
-        make_unet_generator(shape, width=width, norm="instance", dropout=0.0, name=n)
-        for n in ("generator_ab", "generator_ba")
-    ]
+        make_unet_generator(shape_a, out_channels=shape_b[-1], name="generator_ab",
+                            **unet),
+        make_unet_generator(shape_b, out_channels=shape_a[-1], name="generator_ba",
+                            **unet),
+    ]  # fmt: skip
     nets += [
-        make_patchgan_discriminator(shape, width=width, norm="instance", name=n)
-        for n in ("discriminator_a", "discriminator_b")
+        make_patchgan_discriminator(s, width=width, norm="instance", name=n)
+        for s, n in ((shape_a, "discriminator_a"), (shape_b, "discriminator_b"))
     ]
     model = CycleGAN(*nets, seed=seed)
     model.compile(
@@ -313,6 +317,7 @@ def build_cyclegan(
         g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
         cycle_weight=cycle_weight,
         identity_weight=identity_weight,
+        augment=augment,
     )
     return model
 
@@ -351,24 +356,37 @@ def plot_translation_history(history: dict, path) -> None:
     fig.savefig(path, dpi=100)
 
 
+# A translation whose mean |G(a) - a| on [-1, 1] stays under this (1 % of
+# the range) returns its input: "CycleGAN does nothing"
+# (pytorch-CycleGAN-and-pix2pix #924), whose round trips score perfectly.
+UNCHANGED_L1 = 0.02
+
+
 def task_scores(model, data: TaskData, *, n: int) -> dict:
     """Scores of a trained model on the first ``n`` test images of ``data``
     (what ``translate train`` writes to metrics.json).
 
-    Paired (Pix2Pix): ``{"n_test", "output": ..., "input": ...}``, the
-    outputs' and the inputs' (the floor to beat) L1, L2 and SSIM against
+    Paired (Pix2Pix): ``{"n_test", "split", "output": ..., "input": ...}``,
+    the outputs' and the inputs' (the floor to beat) L1, L2 and SSIM against
     the targets, and with labels the share the MNIST classifier reads as
     the digit (:func:`ganlab.translation_metrics.translation_scores`).
     Unpaired (CycleGAN): the round trips ``"a_to_b_to_a"`` and
-    ``"b_to_a_to_b"`` against their inputs, and with labels (the MNIST
-    cycle task, whose test digits exist in both styles) ``"a_to_b"``,
+    ``"b_to_a_to_b"`` against their inputs; ``"a_to_b_vs_input"`` and
+    ``"b_to_a_vs_input"``, each translation against its own input (in the
+    output's channels): how far it moved; and with labels (the MNIST cycle
+    task, whose test digits exist in both styles) ``"a_to_b"``,
     ``"b_to_a"`` against the true other style and ``"input_a_as_b"``.
+    ``"split"`` says whether the images were held out (``"test"``) or
+    training ones (``"train"``); ``"warnings"`` lists translations that
+    left their inputs unchanged (mean L1 under :data:`UNCHANGED_L1`).
     """
     test = tuple(x[:n] for x in data.test)
     labels = None if data.labels is None else data.labels[:n]
     if data.paired:
-        return _paired_scores(model, test, labels)
-    return _cycle_scores(model, test, labels)
+        scores = _paired_scores(model, test, labels)
+    else:
+        scores = _cycle_scores(model, test, labels)
+    return {"split": data.split, **scores}
 
 
 def _paired_scores(model, test, labels) -> dict:
@@ -388,8 +406,8 @@ def _paired_scores(model, test, labels) -> dict:
 
 
 def _cycle_scores(model, test, labels) -> dict:
-    """MNIST cycle task: each direction against the true other version, and
-    the round trip a → b → a. Own folders (no truth): the round trips."""
+    """Each direction against its input and (MNIST cycle task) the true
+    other version; the round trips; a warning per unchanged direction."""
     from ganlab.translation_metrics import translation_scores
 
     a, b = test
@@ -404,16 +422,44 @@ def _cycle_scores(model, test, labels) -> dict:
     back_b = model.translate(to_a, direction="a_to_b")
     scores["a_to_b_to_a"] = translation_scores(back_a, a, labels=labels)
     scores["b_to_a_to_b"] = translation_scores(back_b, b, labels=labels)
+    warnings = []
+    for name, source, out in (("a_to_b", a, to_b), ("b_to_a", b, to_a)):
+        moved = translation_scores(out, in_channels(source, out.shape[-1]))
+        scores[f"{name}_vs_input"] = moved
+        if moved["l1"] < UNCHANGED_L1:
+            warnings.append(
+                f"{name} barely changed its inputs (mean L1 to them "
+                f"{moved['l1']:.4f} < {UNCHANGED_L1} on [-1, 1]): the generator "
+                "returns what it is given, so the round trips' scores mean "
+                "nothing. Train longer, or lower --identity-weight."
+            )
+    scores["warnings"] = warnings
     return scores
+
+
+def in_channels(images, channels: int) -> np.ndarray:
+    """Images as float32 (N, H, W, ``channels``) in [-1, 1]: gray repeated
+    into RGB, RGB averaged into gray (how an input compares to an output of
+    the other domain's channels)."""
+    from ganlab.translation_core import as_images
+
+    x = as_images(images)
+    if x.shape[-1] == channels:
+        return x
+    if x.shape[-1] == 1:
+        return np.repeat(x, channels, axis=-1)
+    return x.mean(axis=-1, keepdims=True).astype(np.float32)
 
 
 __all__ = [
     "PAIRED_TASKS",
+    "UNCHANGED_L1",
     "TASKS",
     "TaskData",
     "build_cyclegan",
     "build_pix2pix",
     "hide_lower_half",
+    "in_channels",
     "load_every_image",
     "load_domains",
     "load_pairs",

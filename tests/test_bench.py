@@ -247,3 +247,48 @@ def test_folder_training_interrupts_a_command_that_prints_a_lot(capsys):
     assert code == 130 and seconds < 30
     out = capsys.readouterr().out
     assert "ganlab: started" in out and "ganlab: interrupted" in out
+
+
+def test_own_folder_translation_quick_runs_the_command_and_l1_alone(tmp_path, capsys):
+    """Folders of edge maps → disc pictures, the command (in this process),
+    L1 alone for as many steps, the table, the strip and the JSON."""
+    import own_folder_translation as bench
+
+    report = bench.main(
+        ["--quick", "--in-process", "--tasks", "edges", "--out", str(tmp_path)]
+    )
+    out = capsys.readouterr().out
+    assert "$ python -m ganlab translate train --pairs" in out
+    assert "| edges → picture | the command (" in out
+    for row in ("L1 alone, same U-Net and steps", "the input", "the target"):
+        assert f"| {row}" in out
+    edges = report["tasks"]["edges"]
+    assert edges["steps"] >= 1 and edges["pix2pix"]["train_s"] is not None
+    assert edges["target"]["one_disc"] > 0.8 and edges["target"]["iou"] == 1.0
+    assert edges["input"]["one_disc"] == 0.0  # an edge map is a ring, not a disc
+    for part, n in (("train", 64), ("test", 8)):
+        folder = tmp_path / "folders" / "edges" / part
+        names = sorted(p.name for p in (folder / "A").iterdir())
+        targets = sorted(p.name for p in (folder / "B").iterdir())
+        assert len(names) == n and names == targets
+    assert (tmp_path / "edges_strip.png").stat().st_size > 1000
+    assert (tmp_path / "own_folder_translation.json").exists()
+
+
+def test_own_folder_translation_inputs_and_disc_overlap():
+    import own_folder_translation as bench
+
+    from ganlab.toy_images import disc_pictures
+
+    pictures = disc_pictures(4, size=32, seed=0)
+    edges, gray = bench.edge_maps(pictures), bench.grayscale(pictures)
+    assert edges.shape == gray.shape == (4, 32, 32) and edges.dtype == np.uint8
+    assert (edges.max(axis=(1, 2)) == 255).all()  # scaled per picture
+    assert (edges[:, [0, -1]] == 0).all()  # the edges are the disc's, not the frame's
+    assert bench.circle_iou((0.5, 0.5, 0.2), (0.5, 0.5, 0.2)) == pytest.approx(1.0)
+    assert bench.circle_iou((0.5, 0.5, 0.2), (0.5, 0.5, 0.1)) == pytest.approx(0.25)
+    assert bench.circle_iou((0.2, 0.2, 0.1), (0.8, 0.8, 0.1)) == 0.0
+    # two unit-radius discs one radius apart: lens 2π/3 − √3/2 over its union
+    lens = 2 * np.pi / 3 - np.sqrt(3) / 2
+    iou = bench.circle_iou((0, 0, 1), (0, 1, 1))
+    assert iou == pytest.approx(lens / (2 * np.pi - lens))

@@ -77,7 +77,14 @@ def test_train_on_a_folder_writes_what_the_mnist_run_writes(trained):
         "history.json",
         "history.csv",
         "model.keras",
-    }  # no metrics.json: the MNIST evaluator is not for these pictures
+        "metrics.json",
+    }
+    # Scored on pixel features against the folder, not by the MNIST evaluator.
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (
+        metrics["features"] == "pixels 8×8" and metrics["real"] == "training pictures"
+    )
+    assert 0 <= metrics["precision"] <= 1 and 0 <= metrics["coverage"] <= 1
     # 8×8 grid of 16-pixel RGB images with 2-pixel gaps, scaled twice.
     assert iio.imread(out / "epoch_002.png").shape == (2 * (8 * 18 + 2),) * 2 + (3,)
     assert iio.imread(out / "progress.gif", index=None).shape[0] == 2
@@ -157,7 +164,6 @@ def test_train_on_a_folder_with_augmentation(folder, tmp_path, capsys):
     [
         (["--conditional"], "--conditional is for MNIST"),
         (["--data-dir", "x"], "--data-dir is for MNIST"),
-        (["--eval-n", "100"], "evaluate MODEL --images DIR"),
         (["--image-size", "6"], "--image-size 6: Cannot build a DCGAN"),
         (["--image-size", "27"], "--image-size 27: Cannot build a DCGAN"),
         (["--clusters", "300"], "210 images cannot fill --clusters 300"),

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+import ganlab
 from ganlab import doctor
 from ganlab.doctor import (
     DISCRIMINATOR_WINS,
@@ -458,11 +459,103 @@ def test_wasserstein_models_are_read_as_critics():
     assert cb.diagnoses == []
 
 
-def test_mnist_shaped_samples_get_class_coverage():
-    cb = GANDoctor(every=10, warmup=0, verbose=0, n_samples=50)
+def test_samples_of_mnist_get_class_coverage(mnist):
+    (x_train, _), _ = mnist
+    cb = GANDoctor(
+        every=10, warmup=0, verbose=0, n_samples=200, train_images=x_train[:200]
+    )
     drive(cb, [HEALTHY_STEP] * 10, model=FakeGAN(shape=(28, 28, 1), identical=True))
+    assert cb.classes is True
     assert cb.history[-1]["class_kl"] == pytest.approx(math.log(10), abs=1e-5)
     assert "digit classes uneven" in cb.diagnoses[0][2]
+
+
+def test_digits_are_told_from_other_28x28_pictures(mnist):
+    from ganlab.doctor import looks_like_digits
+
+    _, (x_test, _) = mnist
+    assert looks_like_digits(x_test[:500])
+    assert not looks_like_digits(_gray_discs(500, seed=1))
+    assert not looks_like_digits(np.transpose(x_test[:500], (0, 2, 1)))
+    assert not looks_like_digits(x_test[:500, :16, :16])  # not 28×28
+
+
+def _gray_discs(n, seed):
+    from ganlab.toy_images import disc_pictures
+
+    pictures = disc_pictures(n, size=28, seed=seed).mean(axis=-1, keepdims=True)
+    return pictures.astype(np.uint8)
+
+
+class PerfectGAN(FakeGAN):
+    """Samples that are real pictures: a healthy generator of them."""
+
+    def __init__(self, pictures):
+        super().__init__(shape=pictures.shape[1:])
+        self.pictures = pictures
+
+    def generate(self, n, seed=None):
+        index = np.random.default_rng(seed).permutation(len(self.pictures))[:n]
+        return self.pictures[index].astype(np.float32) / 127.5 - 1
+
+
+def test_a_healthy_run_on_pictures_that_are_not_digits_stays_quiet(capsys):
+    """Disc pictures all read as "8" to the MNIST classifier: judged by digit
+    classes they would look collapsed. They are not digits, so no coverage."""
+    cb = GANDoctor(every=10, warmup=0, n_samples=200, train_images=_gray_discs(200, 0))
+    drive(cb, [HEALTHY_STEP] * 30, model=PerfectGAN(_gray_discs(400, seed=2)))
+    assert cb.diagnoses == [] and cb.classes is False
+    assert "class_kl" not in cb.history[-1]
+    printed = capsys.readouterr().out
+    assert "not MNIST digits" in printed and "looks healthy" in printed
+
+
+def test_a_classifier_of_ones_own_classes_is_used():
+    def two_classes(images):  # bright or dark
+        bright = np.asarray(images).mean(axis=(1, 2, 3)) > 0
+        return np.stack([bright, ~bright], axis=1).astype(np.float32)
+
+    cb = GANDoctor(every=10, warmup=0, verbose=0, n_samples=50, classifier=two_classes)
+    drive(cb, [HEALTHY_STEP] * 10, model=FakeGAN(shape=(8, 8, 1), identical=True))
+    assert cb.history[-1]["classes_present"] == 1.0
+    with pytest.raises(ValueError, match="classifier must be a function"):
+        GANDoctor(classifier="mnist")
+
+
+class FakeTranslator:
+    """A Pix2Pix's contract for the doctor: translate, no generate."""
+
+    loss_fn = "bce"
+
+    def translate(self, x):
+        return x
+
+
+def test_translators_are_diagnosed_from_their_logs(capsys):
+    cb = GANDoctor(every=10, warmup=0)
+    drive(cb, [WINNING_STEP] * 20, model=FakeTranslator())
+    assert [d[1] for d in cb.diagnoses] == [DISCRIMINATOR_WINS]
+    with pytest.raises(ValueError, match="training logs only"):
+        GANDoctor(train_images=_gray_discs(8, 0)).set_model(FakeTranslator())
+    with pytest.raises(ValueError, match="neither generate nor translate"):
+        GANDoctor().set_model(object())
+
+
+@pytest.mark.backends
+def test_a_pix2pix_trains_with_the_doctor_attached():
+    from ganlab.image_to_image import make_patchgan_discriminator, make_unet_generator
+
+    keras.utils.set_random_seed(0)
+    shape = (16, 16, 1)
+    model = ganlab.Pix2Pix(
+        make_unet_generator(shape, width=4),
+        make_patchgan_discriminator(shape, condition_shape=shape, width=4),
+    )
+    model.compile()
+    x = np.random.default_rng(0).integers(0, 256, (16, *shape), dtype=np.uint8)
+    cb = GANDoctor(every=2, warmup=0, verbose=0)
+    model.fit((x, 255 - x), batch_size=4, epochs=2, verbose=0, callbacks=[cb])
+    assert len(cb.history) == 4 and "d_real" in cb.history[-1]
 
 
 def test_bad_arguments():
