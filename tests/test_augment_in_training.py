@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 from conftest import make_tiny_gan
 
-pytestmark = pytest.mark.backends
-
 
 def _p(gan):
     return float(keras.ops.convert_to_numpy(gan.aug_p))
 
 
+@pytest.mark.backends  # p is state the step carries out (JAX: stateless)
 def test_p_rises_on_a_discriminator_that_memorises_its_few_images():
     # 16 images, a fast D: it soon calls every training image real (r_t -> 1).
     x = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)

@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
+def _next_backend():
+    return BACKENDS[(BACKENDS.index(BACKEND) + 1) % len(BACKENDS)]
+
+
 def _installed(backend):
     return importlib.util.find_spec(backend) is not None
 
@@ -115,6 +119,12 @@ def test_a_file_saved_here_loads_on_another_backend(other, tmp_path, tiny_images
     samples and translations, their optimizers' state, and they train on."""
     if other == BACKEND:
         pytest.skip("the same backend (test_gan covers save/load)")
+    if other != _next_backend() and not os.environ.get("GANLAB_ALL_BACKEND_PAIRS"):
+        # CI's time: each backend's session loads on the next one of the
+        # cycle TensorFlow -> JAX -> PyTorch -> TensorFlow, so every backend
+        # writes a file another reads and reads one another wrote.
+        # GANLAB_ALL_BACKEND_PAIRS=1 runs all six pairs.
+        pytest.skip(f"loads on {_next_backend()} only (GANLAB_ALL_BACKEND_PAIRS=1)")
     if not _installed(other):
         pytest.skip(f"{other} is not installed")
     labels = np.arange(64) % 4
