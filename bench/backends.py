@@ -36,7 +36,7 @@ def child(config: str, steps: int, warmup: int) -> dict:
     import numpy as np
 
     import ganlab
-    from ganlab import recipes
+    from ganlab.gan import recipes
 
     keras.utils.set_random_seed(0)
     (x, _), _ = ganlab.load_mnist()

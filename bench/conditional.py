@@ -2,7 +2,7 @@
 
 Trains the default conditional recipe (``python -m ganlab train
 --conditional``), then, with the shipped MNIST evaluator
-(:mod:`ganlab.evaluator`):
+(:mod:`ganlab.evaluation.features`):
 
 - draws ``--per-class`` digits of each class and reports the share that the
   evaluator classifies as the requested class, per class and overall
@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 
 def evaluate(cgan, per_class: int, seed: int) -> dict:
     """Per-class accuracy and class-conditional FD of a conditional GAN."""
-    from ganlab.datasets import load_mnist
-    from ganlab.evaluator import classifier_outputs
-    from ganlab.metrics import frechet_distance
+    from ganlab.data.datasets import load_mnist
+    from ganlab.evaluation.features import classifier_outputs
+    from ganlab.evaluation.metrics import frechet_distance
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     rng = np.random.default_rng(seed)

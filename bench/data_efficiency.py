@@ -12,11 +12,11 @@ differentiable transforms is the known remedy: DiffAugment (Zhao et al. 2020,
 this script measures the same on MNIST, side by side against no augmentation.
 
 Each run trains the plain (unconditioned) recipe networks of
-:mod:`ganlab.recipes` (half-width DCGAN, batch 64, Adam(1e-3, β₁ = 0.5),
+:mod:`ganlab.gan.recipes` (half-width DCGAN, batch 64, Adam(1e-3, β₁ = 0.5),
 BatchNorm in D, EMA generator) on the first ``fraction · 60,000`` images of a
 seeded permutation of the training digits (the same subset for every option of
 a seed), and scores ``--n-eval`` samples against as many MNIST test digits
-with the shipped evaluator (:mod:`ganlab.evaluator`): Fréchet distance (FD) on
+with the shipped evaluator (:mod:`ganlab.evaluation.features`): Fréchet distance (FD) on
 its 128-d features, Inception Score (IS, at most 10), precision and recall.
 
 Memorisation check, in the evaluator's feature space (where a copy of a
@@ -57,10 +57,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import ganlab  # noqa: E402
-from ganlab.augment import overfitting_signal  # noqa: E402
-from ganlab.evaluation import evaluate_features  # noqa: E402
-from ganlab.evaluator import classifier_outputs  # noqa: E402
-from ganlab.recipes import RECIPE, build_recipe_gan, compile_recipe  # noqa: E402
+from ganlab.evaluation.features import classifier_outputs  # noqa: E402
+from ganlab.evaluation.report import evaluate_features  # noqa: E402
+from ganlab.gan.augment import overfitting_signal  # noqa: E402
+from ganlab.gan.recipes import RECIPE, build_recipe_gan, compile_recipe  # noqa: E402
 
 OPTIONS = ("none", "diffaugment", "ada")
 TRAIN_SIZE = 60_000

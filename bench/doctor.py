@@ -43,12 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
-from ganlab import doctor  # noqa: E402
-from ganlab.clusters import pixel_clusters  # noqa: E402
-from ganlab.datasets import load_mnist  # noqa: E402
-from ganlab.gan import GAN  # noqa: E402
-from ganlab.models import make_discriminator, make_generator  # noqa: E402
-from ganlab.recipes import build_recipe_gan, compile_recipe  # noqa: E402
+from ganlab.data.datasets import load_mnist  # noqa: E402
+from ganlab.diagnosis import doctor  # noqa: E402
+from ganlab.gan.model import GAN  # noqa: E402
+from ganlab.gan.recipes import build_recipe_gan, compile_recipe  # noqa: E402
+from ganlab.gan.self_conditioning import pixel_clusters  # noqa: E402
+from ganlab.nets.dcgan import make_discriminator, make_generator  # noqa: E402
 
 # case -> (diagnoses that count as correct (empty: none expected), steps)
 CASES = {

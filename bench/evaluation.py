@@ -22,10 +22,11 @@ import time
 
 import numpy as np
 
-from ganlab import manifold_metrics, metrics
-from ganlab.datasets import load_mnist
-from ganlab.evaluation import evaluate, format_report
-from ganlab.evaluator import classifier_outputs
+from ganlab.data.datasets import load_mnist
+from ganlab.evaluation import manifold as manifold_metrics
+from ganlab.evaluation import metrics
+from ganlab.evaluation.features import classifier_outputs
+from ganlab.evaluation.report import evaluate, format_report
 
 PUBLISHED_PRDC = {
     "precision": 0.4772,

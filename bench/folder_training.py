@@ -2,11 +2,11 @@
 
 What a practitioner does with a folder of their own: one command, stopped
 part-way (Ctrl-C) and started again, the recipe chosen by the command. The
-folder here holds synthetic disc pictures (:mod:`ganlab.toy_images`: one
+folder here holds synthetic disc pictures (:mod:`ganlab.data.toy_images`: one
 disc of random colour, radius and position on a plain background), so the
 result can be measured: the share of 500 samples that are one disc on a
-plain background (:func:`ganlab.toy_images.disc_share`), and how varied
-those discs' centres and radii are (:func:`ganlab.toy_images.disc_spread`:
+plain background (:func:`ganlab.data.toy_images.disc_share`), and how varied
+those discs' centres and radii are (:func:`ganlab.data.toy_images.disc_spread`:
 a generator that draws one disc again and again passes the first check and
 fails this one), printed beside the same measures for the training
 pictures (the reference: what a perfect generator would score) and for an
@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
-from ganlab.image_folders import load_image_folder  # noqa: E402
-from ganlab.recipes import folder_recipe, gan_from_recipe  # noqa: E402
-from ganlab.toy_images import disc_share, disc_spread, write_disc_folder  # noqa: E402
+from ganlab.data.image_folders import load_image_folder  # noqa: E402
+from ganlab.data.toy_images import disc_share, disc_spread, write_disc_folder  # noqa: E402
+from ganlab.gan.recipes import folder_recipe, gan_from_recipe  # noqa: E402
 
 GOAL_SECONDS = 600
 

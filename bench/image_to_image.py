@@ -1,6 +1,6 @@
 """Image-to-image translation on MNIST: Pix2Pix against L1 alone, and CycleGAN.
 
-The tasks' data and the models come from :mod:`ganlab.translation_tasks`
+The tasks' data and the models come from :mod:`ganlab.translation.tasks`
 (as for ``python -m ganlab translate train``). Three tasks, 28×28 digits,
 small networks, a few minutes each on 2 CPU cores:
 
@@ -19,7 +19,7 @@ small networks, a few minutes each on 2 CPU cores:
   thin → thick is scored against the true thick digit, and thick → thin
   against the true thin one.
 
-Scores on the first --n-test test digits (ganlab.translation_metrics): mean
+Scores on the first --n-test test digits (ganlab.translation.metrics): mean
 L1 and SSIM on [-1, 1] against the target, and ``class``: the share of
 outputs the shipped MNIST classifier reads as the true digit. The inputs
 themselves are scored too (``input``), as the floor to beat.
@@ -41,12 +41,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab.datasets import load_mnist  # noqa: E402
-from ganlab.image_to_image import make_unet_generator  # noqa: E402
+from ganlab.data.datasets import load_mnist  # noqa: E402
 from ganlab.plotting import save_image_grid  # noqa: E402
-from ganlab.translation_core import array_batches, as_images  # noqa: E402
-from ganlab.translation_metrics import translation_scores  # noqa: E402
-from ganlab.translation_tasks import (  # noqa: E402
+from ganlab.translation.core import array_batches, as_images  # noqa: E402
+from ganlab.translation.metrics import translation_scores  # noqa: E402
+from ganlab.translation.pix2pix import make_unet_generator  # noqa: E402
+from ganlab.translation.tasks import (  # noqa: E402
     build_cyclegan,
     build_pix2pix,
     hide_lower_half,

@@ -13,7 +13,7 @@ Each setting is trained over several seeds with the same data and step budget;
 
 - the digit-class histogram (each sample's most probable class, from
   :func:`ganlab.evaluate`);
-- **diversity** (:func:`ganlab.metrics.sample_diversity`): the mean pixel
+- **diversity** (:func:`ganlab.evaluation.metrics.sample_diversity`): the mean pixel
   distance between two samples over the same for real test digits (about 1
   for a healthy generator, 0 for a collapsed one);
 - FD, precision and recall on the evaluator's features (:func:`ganlab.evaluate`).
@@ -42,10 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab.evaluation import evaluate  # noqa: E402
-from ganlab.gan import GAN  # noqa: E402
-from ganlab.metrics import sample_diversity  # noqa: E402
-from ganlab.models import make_discriminator, make_generator  # noqa: E402
+from ganlab.evaluation.metrics import sample_diversity  # noqa: E402
+from ganlab.evaluation.report import evaluate  # noqa: E402
+from ganlab.gan.model import GAN  # noqa: E402
+from ganlab.nets.dcgan import make_discriminator, make_generator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,7 +167,7 @@ def main(argv=None) -> dict[str, dict]:
         parser.error(
             f"unknown settings {sorted(unknown)}; choose from {list(SETTINGS)}"
         )
-    from ganlab.datasets import load_mnist
+    from ganlab.data.datasets import load_mnist
 
     (x_train, _), (x_test, _) = load_mnist()
     x = x_train[: args.train_images]

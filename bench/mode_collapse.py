@@ -1,6 +1,6 @@
 """Mode-collapse benchmark: vanilla GAN and remedies on the 2-D ring and grid.
 
-Protocol of VEEGAN / PacGAN (see ganlab.toy): 2,500 samples scored for modes
+Protocol of VEEGAN / PacGAN (see ganlab.data.toy): 2,500 samples scored for modes
 covered, % high-quality samples and reverse KL; mean ± std over seeds.
 
 Default recipe: MLPs of 3 hidden layers of 128 units, z ∈ R², batch 256,
@@ -39,8 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab import models, toy  # noqa: E402
-from ganlab.gan import GAN  # noqa: E402
+from ganlab.data import toy  # noqa: E402
+from ganlab.gan.model import GAN  # noqa: E402
+from ganlab.nets import dcgan as models  # noqa: E402
 
 # name -> (compile options, discriminator builder options)
 VARIANTS: dict[str, tuple[dict, dict]] = {
@@ -63,7 +64,7 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "r1": ({"r1": 1.0}, {}),
     # MGAN (Hoang et al. 2018): K = 4 generators sharing all but their first
     # layer, D with a K-way classifier head, β = 1 (the defaults of the MGAN
-    # class in the authors' code, qhoangdl/MGAN); see ganlab.mixtures.
+    # class in the authors' code, qhoangdl/MGAN); see ganlab.gan.mixtures.
     "mgan": ({"mgan_beta": 1.0}, {"num_generators": 4}),
     # GMAN (Durugkar et al. 2017): N = 5 discriminators, G on their softmax
     # mean with λ = 1 (the paper's GMAN-1).
@@ -121,7 +122,7 @@ PUBLISHED = """Published (VEEGAN Table 1 / PacGAN Table 1):
 def _compile_options(name: str) -> dict:
     options = dict(VARIANTS[name][0])
     if name == "smoothing":
-        from ganlab.losses import BCE
+        from ganlab.gan.losses import BCE
 
         options["loss"] = BCE(label_smoothing=0.1)
     return options

@@ -4,7 +4,7 @@ What a user gets from the command's defaults on a folder of their own pairs.
 The bench writes two such folders of PNGs (``A/`` inputs, ``B/`` targets,
 the same file names; a training folder of ``--pairs`` pairs and a held-out
 one of ``--n-test``), from the synthetic disc pictures of
-:mod:`ganlab.toy_images` (one disc of random colour, radius and position on
+:mod:`ganlab.data.toy_images` (one disc of random colour, radius and position on
 a plain background of another colour), so that every output can be checked:
 
 - ``edges``: edges → picture. The input is the Sobel edge map
@@ -17,11 +17,11 @@ a plain background of another colour), so that every output can be checked:
 
 Neither input holds the colours (both are drawn at random), so no model can
 recover them: the bench scores structure as well as pixels. On the held-out
-pairs (ganlab.translation_metrics): L1 (mean absolute error on [-1, 1]) and
+pairs (ganlab.translation.metrics): L1 (mean absolute error on [-1, 1]) and
 SSIM against the target; *one disc*, the share of outputs that are one disc
-on a plain background (:func:`ganlab.toy_images.is_disc_picture`: the disc
+on a plain background (:func:`ganlab.data.toy_images.is_disc_picture`: the disc
 must differ from the background by at least 48 in RGB), and for those, the
-IoU of their disc (:func:`ganlab.toy_images.disc_geometry`: centroid and
+IoU of their disc (:func:`ganlab.data.toy_images.disc_geometry`: centroid and
 radius of equal area) with the target's, and the centre and radius errors in
 pixels.
 
@@ -59,12 +59,12 @@ import imageio.v3 as iio  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab.cli_translate import add_translate_parser  # noqa: E402
+from ganlab.cli.translate import add_translate_parser  # noqa: E402
+from ganlab.data.toy_images import disc_geometry, disc_pictures  # noqa: E402
 from ganlab.plotting import save_image_grid  # noqa: E402
-from ganlab.toy_images import disc_geometry, disc_pictures  # noqa: E402
-from ganlab.translation_core import array_batches, as_images  # noqa: E402
-from ganlab.translation_metrics import translation_scores  # noqa: E402
-from ganlab.translation_tasks import load_pairs  # noqa: E402
+from ganlab.translation.core import array_batches, as_images  # noqa: E402
+from ganlab.translation.metrics import translation_scores  # noqa: E402
+from ganlab.translation.tasks import load_pairs  # noqa: E402
 
 TASKS = {"edges": "edges → picture", "colour": "grayscale → colour"}
 STRIP_PAIRS = 8

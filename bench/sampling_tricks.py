@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 import ganlab
-from ganlab.data import check_labels
+from ganlab.data.pipeline import check_labels
 
 PSIS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 

@@ -31,8 +31,8 @@ import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 import ganlab  # noqa: E402
-from ganlab.batches import shuffled_batches  # noqa: E402
-from ganlab.data import check_images  # noqa: E402
+from ganlab.data.batches import shuffled_batches  # noqa: E402
+from ganlab.data.pipeline import check_images  # noqa: E402
 
 NOISE_DIM = 100
 
@@ -309,8 +309,8 @@ def interleaved(candidates: dict, repeats: int) -> dict[str, list[float]]:
 
 
 def cpu_flags() -> str:
-    """The CPU flags that matter here (see :func:`ganlab.precision.cpu_flags`)."""
-    flags = ganlab.precision.cpu_flags()
+    """The CPU flags that matter here (see :func:`ganlab.mixed_precision.cpu_flags`)."""
+    flags = ganlab.mixed_precision.cpu_flags()
     wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
     return " ".join(f for f in wanted if f in flags) or "unknown"
 

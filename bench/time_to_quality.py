@@ -14,7 +14,7 @@ The clock counts training only: it stops while the samples are scored, every
 time on separate cores, see bench/README.md):
 
 - ``ganlab``: ``fit`` with the recipe given by the flags. The defaults are
-  ``python -m ganlab train``'s recipe (:mod:`ganlab.recipes`): a GAN
+  ``python -m ganlab train``'s recipe (:mod:`ganlab.gan.recipes`): a GAN
   self-conditioned on 100 k-means clusters of the pixels (no labels), the
   clustering charged to the clock; ``--clusters 0`` trains the plain DCGAN
   instead. With ``--conditional``, ``train --conditional``'s networks are
@@ -46,9 +46,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import ganlab  # noqa: E402
-from ganlab import metrics  # noqa: E402
-from ganlab.evaluator import classifier_outputs  # noqa: E402
-from ganlab.recipes import (  # noqa: E402
+from ganlab.evaluation import metrics  # noqa: E402
+from ganlab.evaluation.features import classifier_outputs  # noqa: E402
+from ganlab.gan.recipes import (  # noqa: E402
     DIGITS,
     RECIPE,
     build_recipe_gan,
@@ -133,7 +133,7 @@ def samples(gan: ganlab.GAN, n: int) -> np.ndarray:
 
 
 def build_gan(args) -> ganlab.GAN:
-    """The compiled GAN that the recipe flags describe (ganlab.recipes)."""
+    """The compiled GAN that the recipe flags describe (ganlab.gan.recipes)."""
     if args.precision == "bfloat16":
         keras.config.set_dtype_policy("mixed_bfloat16")
     keras.utils.set_random_seed(args.seed)
@@ -152,7 +152,7 @@ def build_gan(args) -> ganlab.GAN:
     )
     loss = args.loss
     if args.label_smoothing:
-        loss = ganlab.losses.BCE(label_smoothing=args.label_smoothing)
+        loss = ganlab.gan.losses.BCE(label_smoothing=args.label_smoothing)
     return compile_recipe(
         gan, d_lr=args.d_lr, g_lr=args.g_lr, beta_1=args.beta_1, ema=args.ema,
         decay_steps=args.decay_steps, jit_compile=args.jit_compile, loss=loss,

@@ -4,7 +4,7 @@ Run from the repository root (about 10 minutes on 2 CPU cores):
 
     GANLAB_DATA_DIR=../shared/data python bench/train_evaluator.py
 
-It trains :func:`ganlab.evaluator.build_mnist_classifier` on the 60k MNIST
+It trains :func:`ganlab.evaluation.features.build_mnist_classifier` on the 60k MNIST
 training images with light augmentation (shifts, small rotations and zooms)
 and a fixed seed, for a fixed number of epochs (the test set is never used to
 choose anything), then prints the test accuracy and writes the weights file.
@@ -21,8 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlab.datasets import load_mnist
-from ganlab.evaluator import WEIGHTS_PATH, build_mnist_classifier
+from ganlab.data.datasets import load_mnist
+from ganlab.evaluation.features import WEIGHTS_PATH, build_mnist_classifier
 
 
 def augmenter() -> keras.Sequential:

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ganlab.datasets import load_mnist  # noqa: E402
-from ganlab.evaluation import evaluate  # noqa: E402
-from ganlab.recipes import build_recipe_gan, compile_recipe  # noqa: E402
+from ganlab.data.datasets import load_mnist  # noqa: E402
+from ganlab.evaluation.report import evaluate  # noqa: E402
+from ganlab.gan.recipes import build_recipe_gan, compile_recipe  # noqa: E402
 
 # setting -> (D's learning rate, G's learning rate)
 SETTINGS = {"equal": (2e-4, 2e-4), "ttur": (4e-4, 1e-4)}

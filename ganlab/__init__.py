@@ -1,41 +1,37 @@
 """ganlab: Generative Adversarial Networks with Keras 3, to learn and to use.
 
 Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
-``torch``). The public API, by module:
+``torch``). The package, by subpackage:
 
-- networks (:mod:`ganlab.models`): ``make_generator``, ``make_discriminator``
-  (unconditional or conditioned on ``num_classes``), ``make_mlp_generator``,
-  ``make_mlp_discriminator``, ``MinibatchStdDev``;
-- the game (:mod:`ganlab.gan`, :mod:`ganlab.step`): ``GAN`` and its compile
-  options ``GANOptions`` (:mod:`ganlab.gan_options`); ``build_dcgan``
-  (:mod:`ganlab.recipes`); ``TwoPlayerModel`` (:mod:`ganlab.two_player`),
-  the base that ``GAN``, ``Pix2Pix`` and ``CycleGAN`` share (optimizers,
-  saving, seeds, augmentation);
-  several generators (MGAN) or discriminators (GMAN) (:mod:`ganlab.mixtures`):
-  ``num_generators=`` / ``num_discriminators=`` in the builders,
-  ``discriminator_ensemble``;
-  self-conditioning (:mod:`ganlab.clusters`): ``pixel_clusters``,
-  ``fit_self_conditioned``;
-- image-to-image translation (:mod:`ganlab.image_to_image`): ``Pix2Pix``
-  (paired), ``CycleGAN`` (unpaired), the U-Net and PatchGAN builders,
-  ``TranslationMonitor``;
-- losses and penalties (:mod:`ganlab.losses`): BCE, least squares,
-  Wasserstein, hinge; gradient penalty, R1; packing;
-- augmentation for D on small data (:mod:`ganlab.augment`): DiffAugment,
-  ADA, through ``GAN.compile(augment=...)``;
-- data (:mod:`ganlab.data`, :mod:`ganlab.datasets`, :mod:`ganlab.toy`,
-  :mod:`ganlab.toy_images`): ``check_images``, ``load_mnist``, 2-D mixtures,
-  disc pictures with a check of each sample;
-- evaluation (:mod:`ganlab.metrics`, :mod:`ganlab.manifold_metrics`,
-  :mod:`ganlab.evaluator`, :mod:`ganlab.evaluation`): ``evaluate``,
-  ``format_report``, ``QualityMonitor``, ``mode_metrics``;
-- diagnosis (:mod:`ganlab.doctor`, :mod:`ganlab.diagnoses`): ``GANDoctor``,
-  a callback that names what is going wrong in training and the remedy to try;
-- pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`,
-  :mod:`ganlab.latent`): ``GANMonitor``, ``ClassGridMonitor``, grids, GIFs,
-  loss curves;
-- speed (:mod:`ganlab.precision`): ``set_precision("bfloat16")``,
-  ``bfloat16_supported``.
+- :mod:`ganlab.gan`: the game. ``GAN`` (a ``keras.Model``; ``fit`` trains
+  both players), its train step, the losses and penalties (BCE, least
+  squares, Wasserstein, hinge; gradient penalty, R1; packing), ``GANOptions``
+  (``compile``'s options), ``TwoPlayerModel`` (the base that ``GAN``,
+  ``Pix2Pix`` and ``CycleGAN`` share), augmentation for D on small data
+  (DiffAugment, ADA), several generators (MGAN) or discriminators (GMAN),
+  self-conditioning, the default recipe (``build_dcgan``);
+- :mod:`ganlab.nets`: the networks. ``make_generator``,
+  ``make_discriminator`` (DCGAN, unconditional or conditioned on
+  ``num_classes``), the MLPs, the U-Net and PatchGAN, ``MinibatchStdDev``;
+- :mod:`ganlab.translation`: image-to-image translation. ``Pix2Pix``
+  (paired), ``CycleGAN`` (unpaired), ``TranslationMonitor``;
+- :mod:`ganlab.data`: ``check_images`` (the one image validator), the one
+  data path into ``fit``, ``load_mnist``, ``load_image_folder``, 2-D
+  mixtures and disc pictures whose every sample can be checked;
+- :mod:`ganlab.evaluation`: IS, FID, KID, precision/recall and
+  density/coverage on the shipped MNIST classifier's features;
+  ``evaluate``, ``format_report``, ``QualityMonitor``;
+- :mod:`ganlab.diagnosis`: ``GANDoctor``, a callback that names what is
+  going wrong in training and the remedy to try;
+- :mod:`ganlab.cli`: ``python -m ganlab train|sample|evaluate|translate``;
+- pictures (:mod:`ganlab.callbacks`, :mod:`ganlab.plotting`):
+  ``GANMonitor``, ``ClassGridMonitor``, grids, GIFs, loss curves;
+- speed (:mod:`ganlab.mixed_precision`): ``set_precision("bfloat16")``,
+  ``bfloat16_supported``; :mod:`ganlab.backend`: the one place per backend
+  where a gradient is taken.
+
+The module paths of ganlab 0.2 (``ganlab.models``, ``ganlab.metrics``, ...)
+still import, with a ``DeprecationWarning`` naming the new path, until 0.4.
 """
 
 import os as _os
@@ -54,56 +50,59 @@ if _sys.argv[:1] == ["-m"]:  # `python -m ganlab ...`: a quiet command line
         _os.close(_stderr)
         _os.close(_null)
 
-from ganlab import (
-    augment,
+from ganlab import _moved
+
+_moved.install()
+
+from ganlab import (  # noqa: E402
     callbacks,
-    clusters,
     data,
-    datasets,
-    doctor,
+    diagnosis,
     evaluation,
-    evaluator,
-    image_folders,
-    image_to_image,
-    latent,
-    legacy,  # noqa: F401  (registers ganlab 0.1's class names for loading)
-    losses,
-    manifold_metrics,
-    metrics,
-    mixtures,
-    models,
+    gan,
+    mixed_precision,
+    nets,
     plotting,
-    precision,
-    recipes,
-    toy,
-    toy_images,
-    two_player,
+    translation,
 )
-from ganlab.callbacks import ClassGridMonitor, GANMonitor
-from ganlab.clusters import fit_self_conditioned, pixel_clusters
-from ganlab.data import check_images
-from ganlab.datasets import load_mnist
-from ganlab.doctor import GANDoctor
-from ganlab.evaluation import QualityMonitor, evaluate, format_report
-from ganlab.evaluator import InceptionWeightsError
-from ganlab.gan import GAN
-from ganlab.gan_options import GANOptions
-from ganlab.image_folders import load_image_folder
-from ganlab.image_to_image import CycleGAN, Pix2Pix, TranslationMonitor
-from ganlab.mixtures import discriminator_ensemble
-from ganlab.models import (
+from ganlab.callbacks import ClassGridMonitor, GANMonitor  # noqa: E402
+from ganlab.data import check_images, load_image_folder, load_mnist  # noqa: E402
+from ganlab.data.toy import mode_metrics  # noqa: E402
+from ganlab.diagnosis import GANDoctor  # noqa: E402
+from ganlab.evaluation import (  # noqa: E402
+    InceptionWeightsError,
+    QualityMonitor,
+    evaluate,
+    format_report,
+)
+from ganlab.gan import GAN, GANOptions, TwoPlayerModel, legacy  # noqa: E402, F401
+from ganlab.gan.mixtures import discriminator_ensemble  # noqa: E402
+from ganlab.gan.recipes import build_dcgan, folder_recipe, gan_from_recipe  # noqa: E402
+from ganlab.gan.self_conditioning import (  # noqa: E402
+    fit_self_conditioned,
+    pixel_clusters,
+)
+from ganlab.mixed_precision import bfloat16_supported, set_precision  # noqa: E402
+from ganlab.nets import (  # noqa: E402
     MinibatchStdDev,
     make_discriminator,
     make_generator,
     make_mlp_discriminator,
     make_mlp_generator,
 )
-from ganlab.precision import bfloat16_supported, set_precision
-from ganlab.recipes import build_dcgan, folder_recipe, gan_from_recipe
-from ganlab.toy import mode_metrics
-from ganlab.two_player import TwoPlayerModel
+from ganlab.translation import CycleGAN, Pix2Pix, TranslationMonitor  # noqa: E402
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
+
+
+def __getattr__(name):
+    """``ganlab.metrics`` and the other 0.2 module names, with a warning."""
+    if f"ganlab.{name}" in _moved.MOVED:
+        import importlib
+
+        return importlib.import_module(f"ganlab.{name}")
+    raise AttributeError(f"module 'ganlab' has no attribute {name!r}")
+
 
 __all__ = [
     "GAN",
@@ -118,44 +117,31 @@ __all__ = [
     "InceptionWeightsError",
     "MinibatchStdDev",
     "QualityMonitor",
-    "augment",
     "bfloat16_supported",
     "build_dcgan",
     "callbacks",
     "check_images",
-    "clusters",
     "data",
-    "datasets",
+    "diagnosis",
     "discriminator_ensemble",
-    "doctor",
     "evaluate",
     "evaluation",
-    "evaluator",
-    "image_folders",
-    "image_to_image",
     "fit_self_conditioned",
     "folder_recipe",
-    "gan_from_recipe",
     "format_report",
-    "latent",
+    "gan",
+    "gan_from_recipe",
     "load_image_folder",
     "load_mnist",
-    "losses",
-    "manifold_metrics",
     "make_discriminator",
     "make_generator",
     "make_mlp_discriminator",
     "make_mlp_generator",
-    "metrics",
-    "mixtures",
+    "mixed_precision",
     "mode_metrics",
-    "models",
+    "nets",
     "pixel_clusters",
     "plotting",
-    "precision",
-    "recipes",
     "set_precision",
-    "toy",
-    "toy_images",
-    "two_player",
+    "translation",
 ]

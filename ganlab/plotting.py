@@ -300,7 +300,7 @@ def interpolate_classes(
     """
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}.")
-    from ganlab.data import check_labels
+    from ganlab.data.pipeline import check_labels
 
     ends = check_labels([class_a, class_b], gan.num_classes)
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]

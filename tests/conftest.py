@@ -16,7 +16,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GANLAB_DATA_DIR", str(_ROOT.parent / "shared" / "data"))
 # Absolute, so that subprocesses and notebooks running elsewhere find it too.
 os.environ["GANLAB_DATA_DIR"] = str(Path(os.environ["GANLAB_DATA_DIR"]).resolve())
-LEGACY_DIR = _ROOT / "tests" / "data" / "legacy"
+LEGACY_DIR = _ROOT / "tests" / "fixtures" / "legacy"
 
 
 def _keras_backend() -> str:

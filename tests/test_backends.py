@@ -176,7 +176,7 @@ TRANSLATOR_FIT = dict(batch_size=8, epochs=1, steps_per_epoch=2, verbose=0)
 
 
 def _tiny_translators():
-    from ganlab.translation_tasks import build_cyclegan, build_pix2pix
+    from ganlab.translation.tasks import build_cyclegan, build_pix2pix
 
     keras.utils.set_random_seed(0)
     return {

@@ -80,7 +80,7 @@ def test_time_to_quality_plain_dcgan_runs(capsys):
 def test_time_to_quality_builds_the_recipe_from_ganlab_recipes():
     import time_to_quality
 
-    from ganlab import recipes
+    from ganlab.gan import recipes
 
     assert time_to_quality.build_recipe_gan is recipes.build_recipe_gan
     assert time_to_quality.RECIPE is recipes.RECIPE
@@ -164,7 +164,7 @@ def test_sampling_tricks_on_conditional_models(tmp_path, capsys, self_conditione
     import keras
     import sampling_tricks
 
-    from ganlab import recipes
+    from ganlab.gan import recipes
 
     gan = recipes.build_recipe_gan(
         8, num_classes=5, self_conditioned=self_conditioned, width=4, seed=0
@@ -200,7 +200,7 @@ def test_sampling_tricks_refuses_a_sampler_without_batch_norm():
 
 
 def test_conditional_bench_scores_a_conditional_model(tmp_path, capsys):
-    from ganlab import recipes
+    from ganlab.gan import recipes
 
     gan = recipes.build_recipe_gan(8, num_classes=10, width=4, seed=0)
     recipes.compile_recipe(gan)
@@ -217,7 +217,7 @@ def test_conditional_bench_scores_a_conditional_model(tmp_path, capsys):
 
 
 def test_conditional_bench_refuses_a_self_conditioned_model(tmp_path):
-    from ganlab import recipes
+    from ganlab.gan import recipes
 
     gan = recipes.build_recipe_gan(
         8, num_classes=10, self_conditioned=True, width=4, seed=0
@@ -278,7 +278,7 @@ def test_own_folder_translation_quick_runs_the_command_and_l1_alone(tmp_path, ca
 def test_own_folder_translation_inputs_and_disc_overlap():
     import own_folder_translation as bench
 
-    from ganlab.toy_images import disc_pictures
+    from ganlab.data.toy_images import disc_pictures
 
     pictures = disc_pictures(4, size=32, seed=0)
     edges, gray = bench.edge_maps(pictures), bench.grayscale(pictures)

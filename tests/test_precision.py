@@ -6,7 +6,7 @@ import pytest
 from conftest import make_tiny_gan
 
 import ganlab
-from ganlab import precision
+from ganlab import mixed_precision as precision
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_bfloat16_supported_follows_the_cpu_flags(monkeypatch):
 
 
 def test_evaluator_stays_float32_under_bfloat16(bf16):
-    from ganlab.evaluator import load_mnist_evaluator
+    from ganlab.evaluation.features import load_mnist_evaluator
 
     load_mnist_evaluator.cache_clear()
     try:
