@@ -17,7 +17,7 @@
 """
 
 from ganlab.gan import mixtures  # noqa: I001  (before the networks need it)
-from ganlab.gan import augment, losses, optimizers
+from ganlab.gan import augment, latent, losses, optimizers, recipes, self_conditioning
 from ganlab.gan.model import GAN
 from ganlab.gan.options import GANOptions
 from ganlab.gan.two_player import TwoPlayerModel
@@ -27,9 +27,12 @@ __all__ = [
     "GANOptions",
     "TwoPlayerModel",
     "augment",
+    "latent",
     "losses",
     "mixtures",
     "optimizers",
+    "recipes",
+    "self_conditioning",
 ]
 
 
