@@ -4,9 +4,10 @@ Each case trains a GAN on MNIST with a :class:`ganlab.GANDoctor` attached
 (a check every ``--every`` steps, 500 samples per check) and records every
 check's signals. The cases (issue 21):
 
-- ``healthy``: the default recipe (bench/README.md, "The default recipe"),
-  self-conditioned on 100 pixel clusters, trained on the first 50,000
-  training digits; the last 10,000 are the held-out reals. Expected: nothing.
+- ``healthy``: the default recipe (bench/results/time_to_quality.md, "The
+  default recipe"), self-conditioned on 100 pixel clusters, trained on the
+  first 50,000 training digits; the last 10,000 are the held-out reals.
+  Expected: nothing.
 - ``d_fast``: the recipe's plain DCGAN (``--clusters 0`` networks) with the
   discriminator learning 50x faster than the generator, Adam 1e-3 vs 2e-5.
   Expected: "discriminator wins".

@@ -74,7 +74,7 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
 # name -> generator builder options (the generator of a mixture).
 G_OPTIONS: dict[str, dict] = {"mgan": {"num_generators": 4}}
 
-# The default recipe (see bench/README.md, "Mode collapse").
+# The default recipe (see bench/results/mode_collapse.md).
 STEPS = 12000
 FINAL_LR = 0.01
 
@@ -232,8 +232,9 @@ def toy_dataset(data: np.ndarray, batch: int, seed: int):
     """An endless dataset of (batch, 2) toy samples.
 
     Each batch is drawn uniformly with replacement from ``data`` by one
-    gather. (A per-sample shuffle buffer, ``shuffle(...).batch(...)``, took
-    about half of each training step's time for these tiny MLPs.)
+    gather: for these tiny MLPs a per-sample shuffle buffer,
+    ``shuffle(...).batch(...)``, costs a large share of each step (measured
+    in bench/results/tried.md).
     """
     import tensorflow as tf
 

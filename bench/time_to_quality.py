@@ -11,7 +11,7 @@ generated digits (inference mode) against the 10,000 test digits:
 
 The clock counts training only: it stops while the samples are scored, every
 ``--eval-every`` steps. Two recipes, run one after the other (or at the same
-time on separate cores, see bench/README.md):
+time on separate cores, see bench/results/time_to_quality.md):
 
 - ``ganlab``: ``fit`` with the recipe given by the flags. The defaults are
   ``python -m ganlab train``'s recipe (:mod:`ganlab.gan.recipes`): a GAN

@@ -186,9 +186,8 @@ def _add_run_flags(train: argparse.ArgumentParser) -> None:
         "--jit-compile",
         action="store_true",
         help="compile the train step with XLA. Off by default on CPUs (Keras's "
-        "'auto'), where it helps on some and hurts on others: 1.2x faster for "
-        "this recipe on an AVX2 AMD EPYC, 0.64x for the TensorFlow tutorial's "
-        "networks on an AMX Intel CPU (bench/README.md)",
+        "'auto'), where it helps on some and hurts on others (measured in "
+        "bench/results/throughput.md)",
     )
     train.add_argument(
         "--eval-n",

@@ -14,9 +14,10 @@ AUTOTUNE = tf.data.AUTOTUNE
 # tf.data's autotuning runs a background thread per iterator. ``fit`` repeats
 # in-memory data (one iterator for the whole run), so when training stops,
 # that iterator is freed mid-pass, and freeing it waits for the thread's next
-# wake-up: on TF 2.21 the Python process then hung for 8 to 49 s after the
-# script's last line, about every other run. A gather from memory needs no
-# tuning (with the model off it delivers as many images per second).
+# wake-up: on TF 2.21 the Python process could then hang for many seconds
+# after the script's last line (measured in bench/results/tried.md). A
+# gather from memory needs no tuning: bench/results/throughput.md measures
+# this pipeline, model off, far ahead of what training consumes.
 _NO_AUTOTUNE_MODEL = tf.data.Options()
 _NO_AUTOTUNE_MODEL.autotune.enabled = False
 
@@ -33,8 +34,9 @@ def shuffled_batches(
 
     Shuffles indices, not rows: the shuffle buffer, refilled at the start of
     every epoch, holds N integers instead of N images, and each batch is
-    gathered from the arrays in one op (a buffer of 60,000 MNIST images took
-    seconds to refill on a 2-core CPU).
+    gathered from the arrays in one op, so the buffer's size does not grow
+    with the images' (an older buffer of images lost time at every epoch
+    boundary: bench/results/time_to_quality.md, the recipe search).
 
     Args:
         arrays: an array (N, ...) or a tuple of arrays with the same N.

@@ -9,8 +9,8 @@ each starts. It is pure Python and can replay recorded signals
 (bench/doctor.py).
 
 The thresholds were checked on MNIST runs broken on purpose and on healthy
-ones (bench/doctor.py; bench/README.md, "Diagnosing training"): each broken
-run named, no alarm on 5 healthy seeds of the default recipe.
+ones (bench/doctor.py; bench/results/doctor.md): each broken run named, no
+alarm on 5 healthy seeds of the default recipe.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ class Thresholds:
             D(G(z)) ≤ d_fake with G's gradient at ≤ ``g_grad_ratio`` of its
             peak is enough on its own.
         g_grad_ratio: G's gradient norm over its largest earlier window.
-        diversity: sample diversity ≤ this is collapse. bench/README measured
-            0.12–0.20 for collapsed MNIST runs, 0.95–1.03 for healthy ones.
+        diversity: sample diversity ≤ this is collapse: collapsed MNIST runs
+            measure far below it, remedied ones near 1
+            (bench/results/mnist_collapse.md).
         spread: RMS per-pixel distance between two samples ≤ this (range
             [-1, 1]) means nearly identical samples, with or without reals.
         class_kl: KL(class histogram ‖ uniform) ≥ this, in nats, on MNIST:

@@ -23,7 +23,7 @@ compare windows (:func:`trend_signals`). Signals go into the epoch logs as
 **before** those two.
 
 The thresholds and the warm-up were checked on MNIST runs broken on purpose
-and on healthy ones (bench/doctor.py; bench/README.md, "Diagnosing training"):
+and on healthy ones (bench/doctor.py; bench/results/doctor.md):
 each broken run named, no alarm on 5 healthy seeds of the default recipe.
 """
 

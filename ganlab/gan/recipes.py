@@ -1,6 +1,6 @@
 """The default recipe: the GAN that ``python -m ganlab train`` trains on MNIST.
 
-What it is (README.md, "The default recipe"): the training digits are first
+What it is (docs/command_line.md, "The default recipe"): the training digits are first
 clustered into **100 groups by their pixels** (k-means on the 50 leading
 principal components; no labels), and a GAN is trained **conditioned on the
 group**, a self-conditioned GAN (Liu et al. 2020, "Diverse Image Generation
@@ -14,26 +14,26 @@ average of G's weights** (``ema=0.999``), and **5 epochs**. Sampling draws a
 group as often as the data has it (``label_prior="data"``), so
 ``generate(n)`` works as for any GAN.
 
-Why (timed with bench/time_to_quality.py; the search is in bench/README.md):
+Why (timed with bench/time_to_quality.py; the search and its numbers are in
+bench/results/time_to_quality.md):
 
 - self-conditioning: told which group to draw, G never blends two groups,
   the blends that keep a plain DCGAN's Inception Score near 8. 100 groups
-  are purer than 50 (87 % of the digits share their group's majority digit,
-  against 81 %) and got there sooner. The group reaches D only through the
-  projection term, so D costs what the unconditional one costs;
+  are purer than 50 and got there sooner. The group reaches D only through
+  the projection term, so D costs what the unconditional one costs;
 - half width cuts the ~435 MFLOP per image and step of the full networks
   about fourfold, so the same minutes see about four times the images;
 - batch 64: on MNIST the number of updates, not the batch size, turns blobs
   into strokes;
 - Adam at 1e-3 learns faster than the DCGAN paper's 2e-4, BatchNorm in D
   lets D keep up, and the EMA generator averages out the game's wobble:
-  together they took the Fréchet distance after 240 s on one core from 21.8
-  to 11.8.
+  the recipe search measured them in a fixed time against the DCGAN
+  paper's settings.
 
-It reaches FD ≤ 10, IS ≥ 9 and all 10 digits after 800 steps (170 and 154 s
-of training on 2 cores, two seeds). ``train --conditional`` uses the same
-recipe on the digit labels, with D also seeing the label as tiled channels
-(bench/README.md, "Conditional GAN"); ``--clusters 0`` the plain DCGAN.
+It reaches FD ≤ 10, IS ≥ 9 and all 10 digits after 800 steps (the seconds
+are in bench/results/time_to_quality.md). ``train --conditional`` uses the
+same recipe on the digit labels, with D also seeing the label as tiled
+channels (bench/results/conditional.md); ``--clusters 0`` the plain DCGAN.
 
 ``train --images DIR`` trains on a folder of pictures with the recipe of
 :data:`FOLDER_RECIPES` nearest the image size (:func:`folder_recipe`): the
@@ -80,42 +80,31 @@ DIGITS = 10  # the classes of ``train --conditional``
 # enough passes over the folder for about that many updates.
 #
 # 32: MNIST's recipe as it is (the builders add one up-sampling stage for
-# 32×32). On 3,000 48×48 pictures of a disc on a background (notebook 05's
-# disc_picture) read at 32×32×3 with 30 clusters, its grids showed discs
-# from about 900 updates to 1,750 and fewer, fainter discs after that, with
-# D confident throughout (mean D(x) 0.96, D(G(z)) 0.045 over the last ten
-# epochs): hence 1,500 steps. That run
-# took about 380 CPU-seconds for 2,024 updates, reading and clustering
-# included.
+# 32×32). On 48×48 disc pictures read at 32×32×3 its discs grow fewer and
+# fainter when it trains much longer, with D confident throughout: hence
+# 1,500 steps.
 #
 # 64: the networks deepen by one stage per doubling, and at width 32 G's last
-# stages are thin (16 and 8 channels at 16×16 and 32×32). At 64 px on the
-# same discs (bench/folder_training.py --image-size 64; bench/README.md) that
-# recipe reached 4 % clear discs after 2,024 steps (at the DCGAN paper's Adam
-# 2e-4, Radford et al. 2016, D won outright and every sample was one grey
-# noise). Hence G at width 64 (D stays at 32: D at 64 costs three times as
-# much per step) and 4×4 kernels, which tile a stride-2 transposed
-# convolution evenly (5×5 kernels left a checkerboard) and cost 16/25 as
-# much. Left alone, D then wins (D(G(z)) 0.002 after 1,500 steps). The R1
-# penalty on real images (Mescheder et al. 2018) at γ = 1 keeps it in the
-# game: through the command (2,024 steps, interrupted once), one disc in
-# 85.6 % of 500 samples (another run 81.2 %), their centres spread as in the
-# pictures (toy_images.disc_spread: 0.108 of the side, another run 0.099,
-# against 0.121); each step costs about twice a plain one. At γ = 0.1 the
-# share swung (61 % → 7 % in 250 steps). DiffAugment (Zhao et al. 2020)
-# instead of R1 also kept D in the game, but G then drew every disc at the
-# centre, at one size (spread 0.007): D sees real and generated discs
-# shifted at random, so a centred disc passes for a real one; neither the
-# minibatch standard deviation in D nor PacGAN's packing undid that.
+# stages are thin (16 and 8 channels at 16×16 and 32×32), which drew few
+# discs. Hence G at width 64 (D stays at 32: D at 64 costs much more per
+# step) and 4×4 kernels, which tile a stride-2 transposed convolution evenly
+# (5×5 kernels left a checkerboard) and cost 16/25 as much. Left alone, D
+# then wins. The R1 penalty on real images (Mescheder et al. 2018) at γ = 1
+# keeps it in the game, at a higher cost per step, and G draws discs spread
+# over the picture as the training pictures' are; at γ = 0.1 the share of
+# good samples swung. DiffAugment (Zhao et al.
+# 2020) instead of R1 also kept D in the game, but G then drew every disc at
+# the centre, at one size: D sees real and generated discs shifted at
+# random, so a centred disc passes for a real one; neither the minibatch
+# standard deviation in D nor PacGAN's packing undid that.
 #
 # 128: G width 64 and 4×4 kernels as at 64 px, with D at width 16 and
 # batch 32 to keep an update within a CPU's reach, and R1 (γ = 1) as at
-# 64 px. Through the command on 3,000 disc pictures (4,092 steps,
-# interrupted once), one disc in 82.2 % of 500 samples, their centres
-# spread 0.100 of the side (pictures 0.121); probed from Python, the share
-# rose from 6 % at 2,325 steps to 67 % at 4,185. DiffAugment in place of R1
-# (the recipe before) drew no clear disc at any check up to 4,000 steps,
-# nor with G at width 128 (0.7 % after 6,000).
+# 64 px; DiffAugment in place of R1 drew no clear disc, with G at width 64
+# or 128.
+#
+# Measured (bench/folder_training.py through the command, and the probes
+# behind each choice) in bench/results/folder_training.md.
 FOLDER_RECIPES = {
     32: {"width": 32, "d_width": 32, "kernel_size": 5, "latent_dim": 100,
          "batch_size": 64, "lr": 1e-3, "r1": 0.0, "augment": "none", "steps": 1500},
@@ -256,7 +245,8 @@ def describe_recipe(recipe: dict, *, size: int) -> str:
 
 def recipe_dropout(d_batch_norm: bool) -> float:
     """D's dropout rate in the recipe: 0 when D has BatchNorm, else the DCGAN
-    tutorial's 0.3 (bench/README.md's recipe search measured the pairing)."""
+    tutorial's 0.3 (the recipe search in bench/results/time_to_quality.md
+    measured the pairing)."""
     return 0.0 if d_batch_norm else 0.3
 
 

@@ -12,11 +12,10 @@ conditional GAN on the cluster ids. In ganlab that is the one
 so to its users it is an unconditional GAN. :func:`fit_self_conditioned`
 does both steps.
 
-With 100 clusters of MNIST (87 % of the images share their cluster's
-majority digit), ``python -m ganlab train``'s recipe reaches a Fréchet
-distance ≤ 10, an Inception Score ≥ 9 and all 10 digits after 800 steps;
-the plain DCGAN's Inception Score is still near 8 after 6,000 steps
-(bench/README.md).
+With 100 clusters of MNIST, ``python -m ganlab train``'s recipe reaches a
+Fréchet distance ≤ 10, an Inception Score ≥ 9 and all 10 digits, where the
+plain DCGAN's Inception Score levels off near 8 (the clusters' purity, the
+steps and the seconds are in bench/results/time_to_quality.md).
 """
 
 from __future__ import annotations
