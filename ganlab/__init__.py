@@ -20,7 +20,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   mixtures and disc pictures whose every sample can be checked;
 - :mod:`ganlab.evaluation`: IS, FID, KID, precision/recall and
   density/coverage on the shipped MNIST classifier's features;
-  ``evaluate``, ``format_report``, ``QualityMonitor``;
+  ``evaluate``, ``format_report``, ``QualityMonitor``; the Classification
+  Accuracy Score; the real-or-fake test (HYPE) and pairwise preference;
 - :mod:`ganlab.diagnosis`: ``GANDoctor``, a callback that names what is
   going wrong in training and the remedy to try;
 - :mod:`ganlab.cli`: ``python -m ganlab train|sample|evaluate|translate``;

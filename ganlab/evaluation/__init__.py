@@ -7,11 +7,17 @@
 - :mod:`~ganlab.evaluation.features`: the feature extractors (the shipped
   MNIST classifier; InceptionV3 where its weights are cached);
 - :mod:`~ganlab.evaluation.report`: :func:`evaluate`, :func:`format_report`
-  and :class:`QualityMonitor`, one call and one callback for all of them.
+  and :class:`QualityMonitor`, one call and one callback for all of them;
+- :mod:`~ganlab.evaluation.cas`: the Classification Accuracy Score, GAN
+  samples as a classifier's only training data;
+- :mod:`~ganlab.evaluation.human`: the real-or-fake test (HYPE) and pairwise
+  preference, with a notebook widget and a simulated rater.
 """
 
-from ganlab.evaluation import features, manifold, metrics
+from ganlab.evaluation import cas, features, human, manifold, metrics
+from ganlab.evaluation.cas import classification_accuracy_score
 from ganlab.evaluation.features import InceptionWeightsError
+from ganlab.evaluation.human import RealFakeTest, hype_score, preference_score
 from ganlab.evaluation.report import (
     LOGGED_KEYS,
     QualityMonitor,
@@ -25,11 +31,17 @@ __all__ = [
     "LOGGED_KEYS",
     "InceptionWeightsError",
     "QualityMonitor",
+    "RealFakeTest",
+    "cas",
+    "classification_accuracy_score",
     "evaluate",
     "evaluate_features",
     "extract",
     "features",
     "format_report",
+    "human",
+    "hype_score",
     "manifold",
     "metrics",
+    "preference_score",
 ]
