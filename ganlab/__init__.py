@@ -12,7 +12,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
   self-conditioning, the default recipe (``build_dcgan``);
 - :mod:`ganlab.nets`: the networks. ``make_generator``,
   ``make_discriminator`` (DCGAN, unconditional or conditioned on
-  ``num_classes``), the MLPs, the U-Net and PatchGAN, ``MinibatchStdDev``;
+  ``num_classes``), the MLPs, the U-Net and PatchGAN, ``MinibatchStdDev``,
+  ``SelfAttention`` (SAGAN);
 - :mod:`ganlab.translation`: image-to-image translation. ``Pix2Pix``
   (paired), ``CycleGAN`` (unpaired), ``TranslationMonitor``;
 - :mod:`ganlab.data`: ``check_images`` (the one image validator), the one
@@ -86,6 +87,7 @@ from ganlab.gan.self_conditioning import (  # noqa: E402
 from ganlab.mixed_precision import bfloat16_supported, set_precision  # noqa: E402
 from ganlab.nets import (  # noqa: E402
     MinibatchStdDev,
+    SelfAttention,
     make_discriminator,
     make_generator,
     make_mlp_discriminator,
@@ -117,6 +119,7 @@ __all__ = [
     "GANMonitor",
     "InceptionWeightsError",
     "MinibatchStdDev",
+    "SelfAttention",
     "QualityMonitor",
     "bfloat16_supported",
     "build_dcgan",

@@ -13,11 +13,12 @@ from ganlab.nets.dcgan import (
     make_mlp_discriminator,
     make_mlp_generator,
 )
-from ganlab.nets.layers import MinibatchStdDev
+from ganlab.nets.layers import MinibatchStdDev, SelfAttention
 from ganlab.nets.translation import make_patchgan_discriminator, make_unet_generator
 
 __all__ = [
     "MinibatchStdDev",
+    "SelfAttention",
     "make_discriminator",
     "make_generator",
     "make_mlp_discriminator",

@@ -18,7 +18,7 @@ import keras
 from keras import layers
 
 from ganlab.gan import mixtures
-from ganlab.nets.layers import MinibatchStdDev
+from ganlab.nets.layers import MinibatchStdDev, SelfAttention
 
 MIN_START_SIDE = 4
 
@@ -71,6 +71,7 @@ def make_generator(
     batch_norm: bool = True,
     name: str = "generator",
     num_generators: int | None = None,
+    attention_at: int | None = None,
 ) -> keras.Model:
     """The DCGAN generator: noise vector (and label) → image.
 
@@ -104,6 +105,9 @@ def make_generator(
             ``[z, k]`` with k (batch, K) one-hot, its first Dense is K
             separate layers and the rest is shared, as in the paper. Pair
             it with ``make_discriminator(num_generators=K)``.
+        attention_at: the side (in pixels of the feature map, e.g. 16) after
+            whose hidden layer a :class:`~ganlab.nets.layers.SelfAttention`
+            layer goes, as in SAGAN (Zhang et al. 2019); None for none.
 
     Returns:
         A functional model mapping z (batch, latent_dim), or ``[z, y]`` with
@@ -112,7 +116,8 @@ def make_generator(
 
     Raises:
         ValueError: for a bad ``image_shape``, ``latent_dim``,
-            ``num_classes`` or ``num_generators``, or both of the last two.
+            ``num_classes`` or ``num_generators``, or both of the last two,
+            or an ``attention_at`` that is not a hidden layer's side.
     """
     height, width_px, channels = check_image_shape(image_shape)
     if latent_dim < 1:
@@ -130,13 +135,17 @@ def make_generator(
     x = layers.Reshape((h0, w0, 4 * width))(x)
     filters = [2 * width] + [max(width // 2 ** (i - 1), 8) for i in range(1, n)]
     strides = [1] + [2] * (n - 1)
-    for f, s in zip(filters, strides):
+    sides = [h0 * 2**i for i in range(n)]  # each hidden layer's output side
+    _check_attention_at(attention_at, sides)
+    for f, s, side in zip(filters, strides, sides):
         x = layers.Conv2DTranspose(
             f, kernel_size, s, padding="same", use_bias=not batch_norm
         )(x)
         if batch_norm:
             x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.LeakyReLU(0.2)(x)
+        if side == attention_at:
+            x = SelfAttention(name=f"attention_{side}")(x)
     image = layers.Conv2DTranspose(
         channels, kernel_size, 2, padding="same", activation="tanh", dtype="float32"
     )(x)
@@ -159,6 +168,7 @@ def make_discriminator(
     name: str = "discriminator",
     num_generators: int | None = None,
     num_discriminators: int | None = None,
+    attention_at: int | None = None,
 ) -> keras.Model:
     """The DCGAN discriminator: image (and label) → one real/fake logit.
 
@@ -207,6 +217,10 @@ def make_discriminator(
         num_discriminators: N ≥ 2 independently initialised discriminators
             (GMAN, Durugkar et al. 2017) in one model with output (batch,
             N) (:func:`ganlab.gan.mixtures.discriminator_ensemble`).
+        attention_at: the side (pixels of the feature map, e.g. 16) after
+            whose convolution a :class:`~ganlab.nets.layers.SelfAttention`
+            layer goes (spectrally normalized with ``spectral_norm``), as
+            in SAGAN (Zhang et al. 2019); None for none.
 
     Returns:
         A functional model mapping images (batch, H, W, m·C) in [-1, 1], or
@@ -215,7 +229,8 @@ def make_discriminator(
 
     Raises:
         ValueError: for a bad ``image_shape``, ``num_classes`` or ``pack``,
-            or a label that would not reach D.
+            a label that would not reach D, or an ``attention_at`` that is
+            not a convolution's output side.
     """
     if num_discriminators is not None:
         return _ensemble(make_discriminator, num_discriminators, locals())
@@ -244,6 +259,7 @@ def make_discriminator(
             x = layers.Concatenate(name="image_and_label")([image, tiled])
     elif projection:
         raise ValueError("projection=True needs num_classes (the labels to project).")
+    _check_attention_at(attention_at, [height // 2 ** (i + 1) for i in range(n)])
     for i in range(n):
         if minibatch_std and i == n - 1:
             x = MinibatchStdDev()(x)
@@ -254,6 +270,9 @@ def make_discriminator(
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
+        if height // 2 ** (i + 1) == attention_at:
+            attention = SelfAttention(spectral_norm=spectral_norm, name="attention")
+            x = attention(x)
     features = layers.Flatten()(x)
     if num_generators is not None:
         head = mixtures.mixture_head(
@@ -287,6 +306,14 @@ def _first_layer(latent_dim, units, num_generators, num_classes, use_bias=True):
         label = keras.Input((check_num_classes(num_classes),), name="label")
         inputs, x = [z, label], layers.Concatenate(name="z_and_label")([z, label])
     return inputs, layers.Dense(units, use_bias=use_bias)(x)
+
+
+def _check_attention_at(attention_at: int | None, sides: list[int]) -> None:
+    if attention_at is not None and attention_at not in sides:
+        raise ValueError(
+            f"attention_at={attention_at} is not the side of a hidden feature map "
+            f"of this network; choose one of {sorted(set(sides))} (or None)."
+        )
 
 
 def check_num_classes(num_classes: int) -> int:
