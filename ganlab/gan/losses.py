@@ -314,7 +314,7 @@ def _input_gradients(critic, points):
     def total(x):
         return ops.sum(ops.cast(critic(x), "float32")), None
 
-    _, grads = value_and_grad(total)(points)
+    _, grads = value_and_grad(total)(ops.convert_to_tensor(points))
     return ops.reshape(grads, (ops.shape(grads)[0], -1))
 
 
