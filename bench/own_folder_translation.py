@@ -15,8 +15,13 @@ a plain background of another colour), so that every output can be checked:
 - ``colour``: grayscale → colour. The input is the picture's luminance
   (``skimage.color.rgb2gray``); the target is the colour picture.
 
-Neither input holds the colours (both are drawn at random), so no model can
-recover them: the bench scores structure as well as pixels. On the held-out
+The toy pictures' two colours are random per picture, which neither input
+can say; with ``--palettes N`` (default 5) every picture is recoloured with
+one of N fixed (background, disc) colour pairs, drawn once for both folders,
+so that a model can learn the colours a folder uses (a user's own pairs
+have such regularities: maps, facades), while the input still cannot say
+which of the N a picture has (``--palettes 0``: the toy pictures' random
+colours). The bench scores structure as well as pixels. On the held-out
 pairs (ganlab.translation.metrics): L1 (mean absolute error on [-1, 1]) and
 SSIM against the target; *one disc*, the share of outputs that are one disc
 on a plain background (:func:`ganlab.data.toy_images.is_disc_picture`: the disc
@@ -28,13 +33,15 @@ pixels.
 Models: the command itself, run as a user runs it (a subprocess, or with
 ``--in-process`` through ``ganlab.cli.main``; its own clock, the "trained
 in" line, is the training time), with its default budget unless flags are
-forwarded; the same U-Net (cloned from the saved Pix2Pix's generator, fresh
-weights) trained on L1 alone for as many steps, with the same batches and
+forwarded (``--steps``, ``--width``, or any with ``--command-args``);
+the same U-Net (cloned from the saved Pix2Pix's generator, fresh weights)
+trained on L1 alone for as many steps, with the same batches and
 optimizer, as the ablation of Isola et al. 2017; and the input itself, as
 the floor (a grayscale input is read as a gray RGB picture).
 
     python bench/own_folder_translation.py --out runs/own_folder
     python bench/own_folder_translation.py --quick --in-process   # seconds
+    python bench/own_folder_translation.py --tasks edges --command-args="--l1-weight 10"
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -103,12 +111,42 @@ def write_pairs(folder: Path, inputs: np.ndarray, targets: np.ndarray) -> Path:
     return folder
 
 
+MIN_COLOUR_DISTANCE = 120.0  # as ganlab.data.toy_images: disc vs background
+
+
+def palettes(n: int, seed: int) -> np.ndarray:
+    """n (background, disc) RGB colour pairs, uint8 (n, 2, 3), each pair at
+    least 120 apart in RGB (as the toy pictures' colours)."""
+    rng = np.random.default_rng([seed, 1])
+    pairs = []
+    while len(pairs) < n:
+        pair = rng.integers(0, 256, (2, 3))
+        if np.linalg.norm(pair[0] - pair[1]) >= MIN_COLOUR_DISTANCE:
+            pairs.append(pair)
+    return np.array(pairs, np.uint8).reshape(n, 2, 3)
+
+
+def recolour(pictures: np.ndarray, colours: np.ndarray, seed: int) -> np.ndarray:
+    """The disc pictures, each with one of ``colours`` (K, 2, 3) drawn at
+    random: the background is what has the corner pixel's colour (the disc
+    stays 10 % of the side from every edge), the disc the rest."""
+    choice = np.random.default_rng([seed, 2]).integers(0, len(colours), len(pictures))
+    background = np.all(pictures == pictures[:, :1, :1], axis=-1)[..., None]
+    pair = colours[choice][:, None, None]  # (N, 1, 1, 2, 3)
+    return np.where(background, pair[..., 0, :], pair[..., 1, :]).astype(np.uint8)
+
+
 def make_folders(root: Path, task: str, n_train: int, n_test: int, size: int,
-                 seed: int) -> tuple[Path, Path]:  # fmt: skip
-    """The task's training and held-out folders under ``root/task``."""
+                 seed: int, n_palettes: int = 0) -> tuple[Path, Path]:  # fmt: skip
+    """The task's training and held-out folders under ``root/task``: disc
+    pictures, recoloured from ``n_palettes`` fixed colour pairs (0: the
+    toy pictures' random colours)."""
+    colours = palettes(n_palettes, seed) if n_palettes else None
     folders = []
     for name, n, draw_seed in (("train", n_train, seed), ("test", n_test, seed + 1)):
         pictures = disc_pictures(n, size=size, seed=draw_seed)
+        if colours is not None:
+            pictures = recolour(pictures, colours, draw_seed)
         folders.append(
             write_pairs(root / task / name, INPUTS[task](pictures), pictures)
         )
@@ -227,8 +265,9 @@ def train_l1_alone(model, pairs, steps: int, batch_size: int, seed: int):
 def run_task(task: str, args, work: Path, forward: list[str]) -> dict:
     """Folders, the command, L1 alone, scores and a strip for one task."""
     train_dir, test_dir = make_folders(
-        work / "folders", task, args.pairs, args.n_test, args.image_size, args.seed
-    )
+        work / "folders", task, args.pairs, args.n_test, args.image_size, args.seed,
+        args.palettes,
+    )  # fmt: skip
     run = work / f"run_{task}"
     argv = ["translate", "train", "--pairs", str(train_dir), "--test-pairs",
             str(test_dir), "--image-size", str(args.image_size), "--out", str(run),
@@ -314,6 +353,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     for flag in ("--steps", "--epochs", "--width"):
         parser.add_argument(flag, type=int, default=None,
                             help="passed to the command")  # fmt: skip
+    parser.add_argument("--palettes", type=int, default=5,
+                        help="fixed (background, disc) colour pairs the pictures "
+                        "are coloured from; 0: random colours per picture")  # fmt: skip
+    parser.add_argument("--command-args", default="",
+                        help="more flags for the command, one string: "
+                        "--command-args='--l1-weight 10 --lr 1e-4'")  # fmt: skip
     parser.add_argument("--in-process", action="store_true",
                         help="run it through ganlab.cli.main")  # fmt: skip
     parser.add_argument("--quick", action="store_true",
@@ -327,6 +372,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             args.steps = 2
         else:
             args.epochs = 1
+    if args.palettes < 0:
+        parser.error("--palettes must be >= 0")
     if args.steps is not None and not cli_has_flag("--steps"):
         parser.error("this ganlab's translate train has no --steps: use --epochs")
     return args
@@ -340,9 +387,11 @@ def main(argv=None) -> dict:
     for flag in ("steps", "epochs", "width"):
         if getattr(args, flag) is not None:
             forward += [f"--{flag}", str(getattr(args, flag))]
+    forward += shlex.split(args.command_args)
+    colours = f"{args.palettes} palettes" if args.palettes else "random colours"
     print(f"backend {keras.backend.backend()}, keras {keras.__version__}, "
-          f"{os.cpu_count()} CPUs; disc pictures of {args.image_size} px, seed "
-          f"{args.seed}")  # fmt: skip
+          f"{os.cpu_count()} CPUs; disc pictures of {args.image_size} px "
+          f"({colours}), seed {args.seed}")  # fmt: skip
     results = {task: run_task(task, args, work, forward)
                for task in args.tasks.split(",")}  # fmt: skip
     print("\n" + table(results))

@@ -255,10 +255,12 @@ def test_own_folder_translation_quick_runs_the_command_and_l1_alone(tmp_path, ca
     import own_folder_translation as bench
 
     report = bench.main(
-        ["--quick", "--in-process", "--tasks", "edges", "--out", str(tmp_path)]
-    )
+        ["--quick", "--in-process", "--tasks", "edges", "--out", str(tmp_path),
+         "--command-args", "--l1-weight 10"]
+    )  # fmt: skip
     out = capsys.readouterr().out
     assert "$ python -m ganlab translate train --pairs" in out
+    assert out.count("--l1-weight 10") == 1  # --command-args reach the command
     assert "| edges → picture | the command (" in out
     for row in ("L1 alone, same U-Net and steps", "the input", "the target"):
         assert f"| {row}" in out
@@ -273,6 +275,34 @@ def test_own_folder_translation_quick_runs_the_command_and_l1_alone(tmp_path, ca
         assert len(names) == n and names == targets
     assert (tmp_path / "edges_strip.png").stat().st_size > 1000
     assert (tmp_path / "own_folder_translation.json").exists()
+
+
+def test_own_folder_translation_palettes():
+    """--palettes N recolours every picture with one of N fixed colour pairs
+    (the same for both folders), keeping its disc."""
+    import own_folder_translation as bench
+
+    from ganlab.data.toy_images import disc_geometry, disc_pictures
+
+    colours = bench.palettes(3, seed=0)
+    assert colours.shape == (3, 2, 3) and colours.dtype == np.uint8
+    assert (
+        np.linalg.norm(np.diff(colours.astype(float), axis=1), axis=-1) >= 120
+    ).all()
+    np.testing.assert_array_equal(colours, bench.palettes(3, seed=0))
+    pictures = disc_pictures(12, size=32, seed=0)
+    recoloured = bench.recolour(pictures, colours, seed=0)
+    pairs = {tuple(map(tuple, colours[k])) for k in range(3)}
+    for before, after in zip(pictures, recoloured):
+        background = tuple(after[0, 0])
+        used = {tuple(c) for c in after.reshape(-1, 3)}
+        assert len(used) == 2 and any(background == pair[0] for pair in pairs)
+        np.testing.assert_allclose(
+            disc_geometry(after.astype(float)), disc_geometry(before.astype(float))
+        )
+    assert bench.parse_args([]).palettes == 5
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--palettes", "-1"])
 
 
 def test_own_folder_translation_inputs_and_disc_overlap():
