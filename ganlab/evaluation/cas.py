@@ -33,26 +33,18 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ganlab.data.pipeline import check_images
+from ganlab.data.pipeline import check_images, check_labels
 from ganlab.evaluation.features import build_classifier
 
 
-def _class_ids(labels, n: int, name: str) -> np.ndarray:
+def _num_classes(labels) -> int:
+    """K that ids (N,) or one-hot rows (N, K) imply (checked later)."""
     y = np.asarray(labels)
-    if y.ndim == 2:  # one-hot rows
-        y = np.argmax(y, axis=1)
-    if y.ndim != 1 or len(y) != n:
-        raise ValueError(
-            f"{name} must be class ids (N,) or one-hot rows (N, K), one per "
-            f"image ({n} images); got shape {np.shape(labels)}."
-        )
-    if not np.issubdtype(y.dtype, np.integer):
-        if np.any(y != np.round(y)):
-            raise ValueError(f"{name} must be integer class ids; got {y[:5]}...")
-        y = y.astype(np.int64)
-    if y.min() < 0:
-        raise ValueError(f"{name} must be class ids >= 0; got {y.min()}.")
-    return y
+    if y.ndim == 2:
+        return y.shape[1]
+    if y.size == 0 or not np.issubdtype(y.dtype, np.number):
+        return 0  # check_labels says what is wrong
+    return int(np.nanmax(y)) + 1
 
 
 def classification_accuracy_score(
@@ -98,7 +90,9 @@ def classification_accuracy_score(
         images; NaN for a class with none), ``train_size`` and ``test_size``.
 
     Raises:
-        ValueError: empty or malformed images or labels, labels not one per
+        ValueError: empty or malformed images or labels (as
+            :func:`ganlab.data.check_images` and
+            :func:`ganlab.data.pipeline.check_labels` say), labels not one per
             image, test images of another shape than the training images,
             or fewer than two classes.
     """
@@ -106,14 +100,12 @@ def classification_accuracy_score(
     x_test = check_images(
         test_images, x.shape[1:], name="test_images", what="the training images have"
     )
-    y = _class_ids(train_labels, len(x), "train_labels")
-    y_test = _class_ids(test_labels, len(x_test), "test_labels")
-    k = num_classes or int(max(y.max(), y_test.max())) + 1
-    if k < 2 or max(y.max(), y_test.max()) >= k:
-        raise ValueError(
-            f"Need class ids in [0, num_classes) with num_classes >= 2; got "
-            f"num_classes={k} and ids up to {max(y.max(), y_test.max())}."
-        )
+    k = num_classes or max(_num_classes(train_labels), _num_classes(test_labels))
+    if k < 2:
+        raise ValueError(f"CAS needs at least two classes (num_classes >= 2); got {k}.")
+    # The one label validator: ids or one-hot rows, in range, one per image.
+    y = check_labels(train_labels, k, n=len(x)).argmax(axis=1)
+    y_test = check_labels(test_labels, k, n=len(x_test)).argmax(axis=1)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     # Momentum 0.9: batch norm's moving statistics settle within the few

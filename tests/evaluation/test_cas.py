@@ -65,11 +65,12 @@ def test_one_hot_labels_give_the_same_score_as_ids():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda a: {**a, "train_labels": a["train_labels"][:-1]}, "one per"),
+        (lambda a: {**a, "train_labels": a["train_labels"][:-1]}, "one label per"),
         (lambda a: {**a, "test_images": a["test_images"][:, :4]}, "test_images"),
         (lambda a: {**a, "train_images": a["train_images"][:0]}, "empty"),
-        (lambda a: {**a, "train_labels": a["train_labels"] + 0.5}, "integer"),
-        (lambda a: {**a, "num_classes": 1}, "num_classes"),
+        (lambda a: {**a, "train_labels": a["train_labels"] + 0.5}, "integer class ids"),
+        (lambda a: {**a, "num_classes": 1}, "num_classes >= 2"),
+        (lambda a: {**a, "test_labels": a["test_labels"] - 1}, r"lie in \[0, 2\)"),
     ],
 )
 def test_bad_input_is_refused_with_what_to_do(change, message):
