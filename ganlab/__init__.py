@@ -39,20 +39,52 @@ still import, with a ``DeprecationWarning`` naming the new path, until 0.4.
 import os as _os
 import sys as _sys
 
-if _sys.argv[:1] == ["-m"]:  # `python -m ganlab ...`: a quiet command line
-    # TensorFlow 2.21 prints its oneDNN and CUDA-stub notices on import even
-    # with TF_CPP_MIN_LOG_LEVEL=3, so its import runs with stderr closed.
-    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+def _quiet_tensorflow_import() -> None:
+    """Import TensorFlow with stderr closed when its start-up notices are
+    not wanted: under ``python -m ganlab``, or when TF_CPP_MIN_LOG_LEVEL is
+    2 or more (a notebook asking for quiet). TensorFlow 2.21 prints its
+    oneDNN and CUDA-stub notices on import whatever TF_CPP_MIN_LOG_LEVEL
+    says. Nothing happens when TensorFlow is imported already or Keras is
+    set to another backend (KERAS_BACKEND, or ~/.keras/keras.json)."""
+    import json
+
+    if "tensorflow" in _sys.modules:
+        return
+    backend = _os.environ.get("KERAS_BACKEND")
+    if not backend:
+        home = _os.environ.get("KERAS_HOME", _os.path.expanduser("~/.keras"))
+        try:
+            with open(_os.path.join(home, "keras.json")) as f:
+                backend = json.load(f).get("backend")
+        except (OSError, ValueError):
+            backend = None
+    if (backend or "tensorflow") != "tensorflow":
+        return
+    if _sys.argv[:1] == ["-m"]:  # `python -m ganlab ...`: a quiet command line
+        _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        quiet = int(_os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")) >= 2
+    except ValueError:
+        quiet = False
+    if not quiet:
+        return
+    _sys.stderr.flush()
     _stderr, _null = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
     _os.dup2(_null, 2)
     try:
         import tensorflow  # noqa: F401
+    except ImportError:
+        pass  # Keras says what is missing, with stderr open
     finally:
         _os.dup2(_stderr, 2)
         _os.close(_stderr)
         _os.close(_null)
 
-from ganlab import _moved
+
+_quiet_tensorflow_import()
+
+from ganlab import _moved  # noqa: E402
 
 _moved.install()
 

@@ -39,3 +39,35 @@ def test_percentages_times_and_thousands_are_checked():
 def test_a_digit_inside_a_longer_number_does_not_count():
     nb = _notebook("FD 4.7", "FD 14.72")
     assert check_numbers.missing_numbers(nb) == [(1, "4.7")]
+
+
+def _load(name):
+    path = _PATH.with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_execute_keeps_a_progress_bar_s_last_state_and_lists_missing_numbers(
+    tmp_path, capsys
+):
+    import nbformat
+
+    execute = _load("execute")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import sys\nfor i in range(1, 4):\n"
+            "    print(f'\\r{i}/3 ' + '#' * i, end='', flush=True)\n"
+            "print()\nprint('FD 4.71')"
+        ),
+        nbformat.v4.new_markdown_cell("FD is 4.72."),
+    ]
+    path = tmp_path / "progress.ipynb"
+    nbformat.write(nb, path)
+    assert execute.main([str(path)]) == 0
+    ran = nbformat.read(path, as_version=4)
+    (output,) = ran.cells[0].outputs  # one stream, its updates merged
+    assert output.text == "3/3 ###\nFD 4.71\n"
+    assert "4.72 is in the prose but in no output" in capsys.readouterr().out

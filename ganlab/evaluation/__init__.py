@@ -11,11 +11,14 @@
 - :mod:`~ganlab.evaluation.cas`: the Classification Accuracy Score, GAN
   samples as a classifier's only training data;
 - :mod:`~ganlab.evaluation.human`: the real-or-fake test (HYPE) and pairwise
-  preference, with a notebook widget and a simulated rater.
+  preference, with a notebook widget and a simulated rater;
+- :mod:`~ganlab.evaluation.copying`: does the generator copy its training
+  images? Nearest-neighbour distances and the data-copying test.
 """
 
-from ganlab.evaluation import cas, features, human, manifold, metrics
+from ganlab.evaluation import cas, copying, features, human, manifold, metrics
 from ganlab.evaluation.cas import classification_accuracy_score
+from ganlab.evaluation.copying import data_copying_test, nearest_training_sample
 from ganlab.evaluation.features import InceptionWeightsError
 from ganlab.evaluation.human import RealFakeTest, hype_score, preference_score
 from ganlab.evaluation.report import (
@@ -34,6 +37,8 @@ __all__ = [
     "RealFakeTest",
     "cas",
     "classification_accuracy_score",
+    "copying",
+    "data_copying_test",
     "evaluate",
     "evaluate_features",
     "extract",
@@ -43,5 +48,6 @@ __all__ = [
     "hype_score",
     "manifold",
     "metrics",
+    "nearest_training_sample",
     "preference_score",
 ]
