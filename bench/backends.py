@@ -14,6 +14,10 @@ Each process warms up (the first steps compile the step: a ``tf.function``,
 a ``jax.jit``), then times ``--steps`` steps. Also printed per backend:
 ``d_loss``/``g_loss`` after the timed steps, to see that the runs agree.
 
+``jax-keras-vjp`` is JAX with Keras's own backward pass of the transposed
+convolution, the reference for ganlab's (``ganlab.backend.jax``'s
+``fast_conv_transpose``, which the ``jax`` row uses).
+
     python bench/backends.py               # a few minutes on 2 cores
     python bench/backends.py --quick       # seconds: a smoke test
 """
@@ -27,7 +31,7 @@ import subprocess
 import sys
 import time
 
-BACKENDS = ("tensorflow", "jax", "torch")
+BACKENDS = ("tensorflow", "jax", "jax-keras-vjp", "torch")
 
 
 def child(config: str, steps: int, warmup: int) -> dict:
@@ -37,6 +41,13 @@ def child(config: str, steps: int, warmup: int) -> dict:
 
     import ganlab
     from ganlab.gan import recipes
+
+    if os.environ.get("BENCH_KERAS_VJP"):  # the reference: Keras's own VJP
+        import contextlib
+
+        from ganlab.backend import jax as jax_backend
+
+        jax_backend.fast_conv_transpose = contextlib.nullcontext
 
     keras.utils.set_random_seed(0)
     (x, _), _ = ganlab.load_mnist()
@@ -71,6 +82,8 @@ def child(config: str, steps: int, warmup: int) -> dict:
 
 def run(backend: str, config: str, steps: int, warmup: int) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if backend == "jax-keras-vjp":
+        env.update(KERAS_BACKEND="jax", BENCH_KERAS_VJP="1")
     cmd = [sys.executable, __file__, "--child", config, "--steps", str(steps),
            "--warmup", str(warmup)]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -97,10 +110,10 @@ def main() -> None:
         base = results.get("tensorflow", {}).get("steps_per_s")
         for backend, r in results.items():
             if "error" in r:
-                print(f"  {backend:<10} failed: {r['error']}")
+                print(f"  {backend:<13} failed: {r['error']}")
                 continue
             ratio = f"{r['steps_per_s'] / base:5.2f}x TF" if base else ""
-            print(f"  {backend:<10} {r['steps_per_s']:6.2f} steps/s  {ratio}  "
+            print(f"  {backend:<13} {r['steps_per_s']:6.2f} steps/s  {ratio}  "
                   f"d_loss {r['d_loss']:.3f}  g_loss {r['g_loss']:.3f}")  # fmt: skip
 
 
