@@ -3,9 +3,30 @@
 Under ``tf.distribute`` each replica runs the step on its shard; the
 optimizers' ``apply`` sums the replicas' gradients, so losses are divided by
 the replica count (see :func:`replica_count`).
+
+TensorFlow's warning that Keras's predict function "triggered tf.function
+retracing" is dropped (:class:`PredictRetracingFilter`): ganlab samples and
+scores with ``predict`` on many models, each traced twice by design (for
+its first batch shape, then for any), and TensorFlow counts those traces
+across models as if one function retraced in a loop.
 """
 
+import logging
+
 import tensorflow as tf
+
+
+class PredictRetracingFilter(logging.Filter):
+    """Drops the "triggered tf.function retracing" warnings about Keras's
+    ``make_predict_function``; every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("retracing" in message and "make_predict_function" in message)
+
+
+if not any(isinstance(f, PredictRetracingFilter) for f in tf.get_logger().filters):
+    tf.get_logger().addFilter(PredictRetracingFilter())
 
 
 def value_and_grad(fn):
