@@ -13,7 +13,8 @@ Runs on every Keras 3 backend (``KERAS_BACKEND=tensorflow``, ``jax`` or
 - :mod:`ganlab.nets`: the networks. ``make_generator``,
   ``make_discriminator`` (DCGAN, unconditional or conditioned on
   ``num_classes``), the MLPs, the U-Net and PatchGAN, ``MinibatchStdDev``,
-  ``SelfAttention`` (SAGAN);
+  ``SelfAttention`` (SAGAN), a small StyleGAN2 (``make_style_generator``,
+  ``make_style_discriminator``);
 - :mod:`ganlab.translation`: image-to-image translation. ``Pix2Pix``
   (paired), ``CycleGAN`` (unpaired), ``TranslationMonitor``;
 - :mod:`ganlab.data`: ``check_images`` (the one image validator), the one
@@ -120,10 +121,13 @@ from ganlab.mixed_precision import bfloat16_supported, set_precision  # noqa: E4
 from ganlab.nets import (  # noqa: E402
     MinibatchStdDev,
     SelfAttention,
+    StyleGenerator,
     make_discriminator,
     make_generator,
     make_mlp_discriminator,
     make_mlp_generator,
+    make_style_discriminator,
+    make_style_generator,
 )
 from ganlab.translation import CycleGAN, Pix2Pix, TranslationMonitor  # noqa: E402
 
@@ -152,6 +156,7 @@ __all__ = [
     "InceptionWeightsError",
     "MinibatchStdDev",
     "SelfAttention",
+    "StyleGenerator",
     "QualityMonitor",
     "bfloat16_supported",
     "build_dcgan",
@@ -173,6 +178,8 @@ __all__ = [
     "make_generator",
     "make_mlp_discriminator",
     "make_mlp_generator",
+    "make_style_discriminator",
+    "make_style_generator",
     "mixed_precision",
     "mode_metrics",
     "nets",

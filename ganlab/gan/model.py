@@ -267,7 +267,13 @@ class GAN(GameStep, TwoPlayerModel):
         return np.random.default_rng(seed).choice(self.num_classes, int(n), p=prior)
 
     def generate(
-        self, n: int, *, labels=None, seed: int | None = None, batch_size: int = 256
+        self,
+        n: int,
+        *,
+        labels=None,
+        seed: int | None = None,
+        batch_size: int = 256,
+        truncation: float | None = None,
     ) -> np.ndarray:
         """Generate ``n`` images with the generator in inference mode.
 
@@ -281,6 +287,13 @@ class GAN(GameStep, TwoPlayerModel):
                 and on every backend (the noise comes from NumPy's generator);
                 None draws fresh noise from the model's seed generator.
             batch_size: images per generator call.
+            truncation: ψ in [0, 1] for the truncation trick (Karras et al.
+                2019), w = w_avg + ψ (w - w_avg): lower ψ gives more typical,
+                less varied images, 0 the mean-w image for every z. Only a
+                :class:`ganlab.nets.stylegan.StyleGenerator` sampler has the
+                mapping network and tracked mean w this needs; its
+                ``truncation_psi`` is set for this call and restored after.
+                None leaves the sampler as it is.
 
         Returns:
             float32 array of shape (n, H, W, C) with values in [-1, 1]
@@ -288,7 +301,8 @@ class GAN(GameStep, TwoPlayerModel):
             with :func:`ganlab.plotting.to_uint8`.
 
         Raises:
-            ValueError: for a negative or non-integer n, or bad labels.
+            ValueError: for a negative or non-integer n, bad labels, or a
+                ``truncation`` outside [0, 1] or without a StyleGenerator.
         """
         if np.ndim(n) != 0 or int(n) != n or n < 0:
             raise ValueError(
@@ -299,7 +313,9 @@ class GAN(GameStep, TwoPlayerModel):
         if (self.num_classes or self.num_generators) and labels is None:
             labels = self.sample_labels(n, seed=seed)
         z = self.noise(n, seed=seed)
-        return self.generate_from(z, labels=labels, batch_size=batch_size)
+        return self.generate_from(
+            z, labels=labels, batch_size=batch_size, truncation=truncation
+        )
 
     def noise(self, n: int, *, seed: int | None = None) -> np.ndarray:
         """Standard normal noise (n, latent_dim), float32, as ``generate`` draws it.
@@ -314,10 +330,28 @@ class GAN(GameStep, TwoPlayerModel):
         rng = np.random.default_rng(int(seed))
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate_from(self, z, *, labels=None, batch_size: int = 256) -> np.ndarray:
+    def generate_from(
+        self,
+        z,
+        *,
+        labels=None,
+        batch_size: int = 256,
+        truncation: float | None = None,
+    ) -> np.ndarray:
         """Images (n, H, W, C) in [-1, 1] for given noise (n, latent_dim)
         and, for a conditional GAN, labels (n,) or (n, K) (None: as
-        :meth:`sample_labels` gives them)."""
+        :meth:`sample_labels` gives them). ``truncation``: ψ in [0, 1] for
+        a StyleGenerator sampler, as in :meth:`generate` (a ValueError for
+        any other generator)."""
+        sampler = self.sampler
+        if truncation is not None:
+            psi = _check_truncation(truncation, sampler)
+            previous = sampler.truncation_psi
+            sampler.truncation_psi = psi
+            try:
+                return self.generate_from(z, labels=labels, batch_size=batch_size)
+            finally:
+                sampler.truncation_psi = previous
         z = keras.ops.convert_to_numpy(z).astype("float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
@@ -351,3 +385,19 @@ class GAN(GameStep, TwoPlayerModel):
         out = self.discriminator.predict(inputs, batch_size=batch_size, verbose=0)
         out = np.asarray(out, "float32").reshape(len(x), -1)
         return out[:, :1].mean(axis=1) if self.num_generators else out.mean(axis=1)
+
+
+def _check_truncation(truncation, sampler) -> float:
+    """ψ as a float in [0, 1], or a ValueError; the sampler must be a
+    :class:`ganlab.nets.stylegan.StyleGenerator`."""
+    from ganlab.nets.stylegan import StyleGenerator
+
+    if not isinstance(sampler, StyleGenerator):
+        raise ValueError(
+            "truncation needs a StyleGenerator (a mapping network with a tracked "
+            f"mean w, from ganlab.nets.stylegan.make_style_generator); this GAN's "
+            f"generator is a {type(sampler).__name__}. Leave truncation=None."
+        )
+    if np.ndim(truncation) != 0 or not 0.0 <= float(truncation) <= 1.0:
+        raise ValueError(f"truncation must be a number in [0, 1], got {truncation!r}.")
+    return float(truncation)

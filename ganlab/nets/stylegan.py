@@ -1,0 +1,870 @@
+"""A small StyleGAN2 generator and residual discriminator.
+
+StyleGAN (Karras et al. 2019, "A Style-Based Generator Architecture for
+Generative Adversarial Networks", https://arxiv.org/abs/1812.04948) does not
+feed the noise z to the first layer. A **mapping network** of fully connected
+layers turns z into an intermediate latent w, and w steers every layer of a
+**synthesis network** that starts from a learned constant 4×4 input: each
+convolution's input channels are scaled by a *style* s = A(w), an affine map
+of w. Per-pixel noise, scaled by learned strengths, gives the stochastic
+detail (hair, pores; strokes' texture here). StyleGAN2 (Karras et al. 2020,
+"Analyzing and Improving the Image Quality of StyleGAN",
+https://arxiv.org/abs/1912.04958) replaces the AdaIN normalisation by
+**weight demodulation** (:class:`ModulatedConv2D`), draws the image as a sum
+of RGB outputs of every resolution ("skip" generator) and judges it with a
+**residual discriminator**.
+
+Because every layer reads its own copy of w, the generator takes one w per
+style input, ``ws`` (N, num_ws, w_dim): different w's at different layers
+mix the styles of two latents (style mixing, a regulariser during training),
+and pulling w toward the average w trades variety for quality (the
+truncation trick, ``GAN.generate(n, truncation=psi)``).
+
+What is smaller or simpler than the papers', for a CPU at 32×32:
+
+- channels ``width``·(H / r) at resolution r, at most 4·width (the papers:
+  up to 512), and a mapping network of 2 to 4 layers (the papers: 8);
+- upsampling is bilinear (``keras.ops.image.resize``) for the features and
+  the skip images: with half-pixel centres that is StyleGAN2's [1, 3, 3, 1]
+  filter up to the border handling; the discriminator downsamples by 2×2
+  average pooling (StyleGAN2: blur, then a strided convolution);
+- the generator ends in tanh, so its images lie in [-1, 1] as ganlab's
+  GAN expects (StyleGAN2's output is linear and unbounded);
+- the output skips of the residual discriminator and the layers all use
+  equalized learning rate, as StyleGAN does, but no lazy regularisation,
+  path-length regulariser or ``conv_clamp``.
+
+Train it with ``ganlab.GAN``, with R1 as StyleGAN2 does::
+
+    g = make_style_generator(128, image_shape=(32, 32, 1))
+    d = make_style_discriminator((32, 32, 1))
+    gan = ganlab.GAN(g, d)
+    gan.compile(r1=1.0)
+    gan.fit(images_32x32, epochs=1, batch_size=32)
+    samples = gan.generate(16, seed=0, truncation=0.7)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import keras
+from keras import layers, ops
+
+from ganlab.nets.layers import MinibatchStdDev
+
+_LRELU_GAIN = math.sqrt(2.0)
+
+
+def _activate(x, activation: str):
+    """Linear, or leaky ReLU (slope 0.2) times √2, StyleGAN's gain that
+    keeps unit-variance inputs at about unit variance."""
+    if activation == "lrelu":
+        return ops.leaky_relu(x, 0.2) * _LRELU_GAIN
+    return x
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ("linear", "lrelu"):
+        raise ValueError(f"activation must be 'linear' or 'lrelu', got {activation!r}.")
+    return activation
+
+
+def _seed_state_io(layer, store, *, save: bool) -> None:
+    """Save or load a layer's own variables and its seed generators' states,
+    so that noise drawn after a load continues as it would have."""
+    own = layer._trainable_variables + layer._non_trainable_variables
+    seeds = [sg.state for sg in layer._seed_generators]
+    for i, variable in enumerate(own):
+        if save:
+            store[f"{i}"] = variable
+        else:
+            variable.assign(store[f"{i}"])
+    for i, state in enumerate(seeds):
+        key = f"seed_state_{i}"
+        if save:
+            store[key] = state
+        elif key in store.keys():
+            state.assign(store[key])
+
+
+# --------------------------------------------------------------- layers --
+@keras.saving.register_keras_serializable(package="ganlab")
+class EqualizedDense(layers.Layer):
+    """A fully connected layer with equalized learning rate (StyleGAN).
+
+    Karras et al. 2018 ("Progressive Growing of GANs",
+    https://arxiv.org/abs/1710.10196, section 4.1): the kernel is drawn
+    from N(0, 1/λ²) and scaled at run time by λ/√fan_in, and the bias is
+    scaled by λ, with λ the learning-rate multiplier:
+
+    .. math::
+
+        y = \\phi\\Big(x \\cdot \\frac{\\lambda}{\\sqrt{n_{in}}} W + \\lambda b\\Big).
+
+    Adam's steps are the same size for every weight whatever the layer's
+    fan-in, so every layer learns at the same speed, λ times the optimizer's
+    rate: StyleGAN's mapping network uses λ = 0.01.
+
+    Args:
+        units: output size.
+        lr_multiplier: λ.
+        bias_init: the effective bias at initialisation (1 for the styles
+            of :class:`ModulatedConv2D`, so they start near 1).
+        activation: ``"linear"`` or ``"lrelu"`` (leaky ReLU 0.2 times √2).
+
+    Input (N, ..., n_in) → output (N, ..., units).
+    """
+
+    def __init__(
+        self,
+        units: int,
+        *,
+        lr_multiplier: float = 1.0,
+        bias_init: float = 0.0,
+        activation: str = "linear",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.lr_multiplier = float(lr_multiplier)
+        self.bias_init = float(bias_init)
+        self.activation = _check_activation(activation)
+
+    def build(self, input_shape):
+        fan_in = int(input_shape[-1])
+        self.kernel = self.add_weight(
+            shape=(fan_in, self.units),
+            initializer=keras.initializers.RandomNormal(stddev=1 / self.lr_multiplier),
+            name="kernel",
+        )
+        self.bias = self.add_weight(
+            shape=(self.units,),
+            initializer=keras.initializers.Constant(
+                self.bias_init / self.lr_multiplier
+            ),
+            name="bias",
+        )
+        self.weight_gain = self.lr_multiplier / math.sqrt(fan_in)
+
+    def call(self, x):
+        kernel = ops.cast(self.kernel, x.dtype) * self.weight_gain
+        bias = ops.cast(self.bias, x.dtype) * self.lr_multiplier
+        return _activate(ops.matmul(x, kernel) + bias, self.activation)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "lr_multiplier": self.lr_multiplier,
+            "bias_init": self.bias_init,
+            "activation": self.activation,
+        }
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class EqualizedConv2D(layers.Layer):
+    """A 2-D convolution ('same' padding, stride 1) with equalized learning
+    rate: kernel ~ N(0, 1) scaled at run time by 1/√(k²·C_in) (see
+    :class:`EqualizedDense`), then an optional bias and activation.
+
+    Args:
+        filters: output channels.
+        kernel_size: side k of the square kernel.
+        use_bias: add a learned per-channel bias (initialised to 0).
+        activation: ``"linear"`` or ``"lrelu"`` (leaky ReLU 0.2 times √2).
+        gain: a constant the output is multiplied by (StyleGAN2's residual
+            branches use √½).
+
+    Input (N, H, W, C_in) → output (N, H, W, filters).
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int,
+        *,
+        use_bias: bool = True,
+        activation: str = "linear",
+        gain: float = 1.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.use_bias = bool(use_bias)
+        self.activation = _check_activation(activation)
+        self.gain = float(gain)
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        k = self.kernel_size
+        self.kernel = self.add_weight(
+            shape=(k, k, channels, self.filters),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="kernel",
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer="zeros", name="bias"
+            )
+        self.weight_gain = 1.0 / math.sqrt(channels * k * k)
+
+    def call(self, x):
+        kernel = ops.cast(self.kernel, x.dtype) * self.weight_gain
+        y = ops.conv(x, kernel, padding="same")
+        if self.use_bias:
+            y = y + ops.cast(self.bias, x.dtype)
+        y = _activate(y, self.activation)
+        return y * self.gain if self.gain != 1.0 else y
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "use_bias": self.use_bias,
+            "activation": self.activation,
+            "gain": self.gain,
+        }
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class ModulatedConv2D(layers.Layer):
+    """StyleGAN2's modulated convolution, with weight demodulation.
+
+    Karras et al. 2020, "Analyzing and Improving the Image Quality of
+    StyleGAN", https://arxiv.org/abs/1912.04958, section 2.2. An affine
+    layer A (:class:`EqualizedDense`, bias initialised to 1) maps w to one
+    style per input channel, s = A(w) (N, C_in). The kernel w_ijk (input
+    channel i, output channel j, tap k) is modulated by the style and
+    demodulated so that each output channel has about unit variance again:
+
+    .. math::
+
+        w'_{ijk} = s_i\\, w_{ijk}, \\qquad
+        w''_{ijk} = \\frac{w'_{ijk}}{\\sqrt{\\sum_{i,k} {w'_{ijk}}^2 + 10^{-8}}}.
+
+    Demodulation replaces StyleGAN's AdaIN, whose normalisation of the
+    feature maps caused the "droplet" artifacts. The kernel differs per
+    sample, but no per-sample kernel is formed here: as in StyleGAN2's
+    non-fused path, the input is scaled by s, convolved with the shared
+    kernel, and the output multiplied by the demodulation coefficients
+
+    .. math::
+
+        d_j = \\Big(\\sum_i s_i^2 \\sum_k w_{ijk}^2 + 10^{-8}\\Big)^{-1/2},
+
+    which is the same result: conv(x · s, w) · d = conv(x, w'').
+
+    The kernel has equalized learning rate (N(0, 1), scaled by
+    1/√(k²·C_in) at run time), as in StyleGAN.
+
+    Args:
+        filters: output channels C_out.
+        kernel_size: side k of the square kernel ('same' padding).
+        demodulate: divide by the demodulation coefficients (False for the
+            to-RGB layers).
+        upsample: double H and W first, by bilinear resizing
+            (``keras.ops.image.resize``), before the convolution.
+        use_bias: add a learned per-channel bias after (de)modulation.
+
+    Called on ``[x, w]``: x (N, H, W, C_in) features, w (N, w_dim). Returns
+    (N, H', W', C_out), H' = 2H with ``upsample`` else H. With demodulation
+    and N(0, 1) inputs the outputs have about unit variance (a little less
+    at the borders, where the padding is zero); without it they scale with s.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int,
+        *,
+        demodulate: bool = True,
+        upsample: bool = False,
+        use_bias: bool = True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.demodulate = bool(demodulate)
+        self.upsample = bool(upsample)
+        self.use_bias = bool(use_bias)
+
+    def build(self, input_shape):
+        x_shape, w_shape = input_shape
+        channels = int(x_shape[-1])
+        k = self.kernel_size
+        self.affine = EqualizedDense(channels, bias_init=1.0, name="affine")
+        self.affine.build(w_shape)
+        self.kernel = self.add_weight(
+            shape=(k, k, channels, self.filters),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="kernel",
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer="zeros", name="bias"
+            )
+        self.weight_gain = 1.0 / math.sqrt(channels * k * k)
+
+    def styles(self, w):
+        """The styles s = A(w), (N, C_in)."""
+        return self.affine(w)
+
+    def effective_kernel(self):
+        """The shared kernel with its equalized-learning-rate scale,
+        (k, k, C_in, C_out)."""
+        return self.kernel * self.weight_gain
+
+    def call(self, inputs):
+        x, w = inputs
+        s = ops.cast(self.styles(w), x.dtype)
+        kernel = ops.cast(self.effective_kernel(), x.dtype)
+        if self.upsample:
+            height, width = x.shape[1], x.shape[2]
+            x = ops.image.resize(x, (2 * height, 2 * width), interpolation="bilinear")
+        y = ops.conv(x * s[:, None, None, :], kernel, padding="same")
+        if self.demodulate:
+            w_sq = ops.sum(ops.square(kernel), axis=(0, 1))  # (C_in, C_out)
+            d = ops.rsqrt(ops.matmul(ops.square(s), w_sq) + 1e-8)  # (N, C_out)
+            y = y * d[:, None, None, :]
+        if self.use_bias:
+            y = y + ops.cast(self.bias, y.dtype)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        x_shape = input_shape[0]
+        n, h, w = x_shape[:3]
+        if self.upsample:
+            h, w = (None if h is None else 2 * h), (None if w is None else 2 * w)
+        return (n, h, w, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "demodulate": self.demodulate,
+            "upsample": self.upsample,
+            "use_bias": self.use_bias,
+        }
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class NoiseInjection(layers.Layer):
+    """Per-pixel noise times a learned per-channel strength (StyleGAN).
+
+    Karras et al. 2019, section 3.2: y = x + b ⊙ n, with n ~ N(0, 1) of
+    shape (N, H, W, 1), one value per pixel broadcast over the channels,
+    and b (C,) learned per-channel strengths that start at 0 (StyleGAN2
+    uses one scalar per layer). Fresh noise is drawn from the layer's own
+    ``SeedGenerator`` on every call, in training and in inference; its
+    state is saved with the model. With every strength 0 the layer is the
+    identity.
+
+    Args:
+        seed: the seed generator's seed; None draws one.
+
+    Input (N, H, W, C) → output of the same shape.
+    """
+
+    def __init__(self, *, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+
+    def build(self, input_shape):
+        self.strength = self.add_weight(
+            shape=(int(input_shape[-1]),), initializer="zeros", name="strength"
+        )
+
+    def call(self, x):
+        shape = ops.shape(x)
+        noise = keras.random.normal(
+            (shape[0], shape[1], shape[2], 1),
+            seed=self.seed_generator,
+            dtype=self.compute_dtype,
+        )
+        return x + noise * ops.cast(self.strength, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def save_own_variables(self, store):
+        _seed_state_io(self, store, save=True)
+
+    def load_own_variables(self, store):
+        _seed_state_io(self, store, save=False)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class ConstantInput(layers.Layer):
+    """The learned constant input of StyleGAN's synthesis network.
+
+    Karras et al. 2019, section 2: the synthesis network starts from a
+    learned (size, size, channels) tensor, initialised N(0, 1), instead of
+    from z; everything that varies comes in through the styles and noise.
+
+    Args:
+        channels: its channels.
+        size: its side (4 in the papers).
+
+    Called on any tensor with a batch axis (N, ...) (only N is read).
+    Returns the constant tiled over the batch, (N, size, size, channels).
+    """
+
+    def __init__(self, channels: int, size: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = int(channels)
+        self.size = int(size)
+
+    def build(self, input_shape):
+        self.constant = self.add_weight(
+            shape=(self.size, self.size, self.channels),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="constant",
+        )
+
+    def call(self, x):
+        const = ops.cast(self.constant, self.compute_dtype)
+        return ops.broadcast_to(
+            const[None], (ops.shape(x)[0], self.size, self.size, self.channels)
+        )
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.size, self.size, self.channels)
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels, "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class PixelNorm(layers.Layer):
+    """Normalise each vector to unit root mean square over its last axis.
+
+    Karras et al. 2018 (ProGAN), section 4.2:
+    x / √(mean(x²) + 1e-8). StyleGAN applies it to z before the mapping
+    network, so z lies near the sphere of radius √latent_dim.
+
+    Input (N, ..., D) → output of the same shape.
+    """
+
+    def call(self, x):
+        return x * ops.rsqrt(ops.mean(ops.square(x), axis=-1, keepdims=True) + 1e-8)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+# -------------------------------------------------------------- helpers --
+def mix_styles(w1, w2, crossover, num_ws: int):
+    """Style mixing: ws (N, num_ws, w_dim) with rows ``0 .. crossover - 1``
+    from w1 and rows ``crossover .. num_ws - 1`` from w2.
+
+    Karras et al. 2019, section 3.1. ``crossover`` is an int or a scalar
+    tensor in [0, num_ws]; num_ws (or more) gives w1 everywhere, 0 gives w2
+    everywhere. w1, w2: (N, w_dim).
+    """
+    rows = ops.arange(num_ws)[None, :, None]  # (1, num_ws, 1)
+    first = rows < ops.cast(crossover, rows.dtype)
+    return ops.where(first, w1[:, None, :], w2[:, None, :])
+
+
+def check_style_image_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
+    """(H, W, C) for a square image whose side is 4·2^k, k >= 1 (8, 16, 32,
+    64...), or a ValueError that says so."""
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"image_shape must be (height, width, channels), e.g. (32, 32, 1); got "
+            f"{tuple(image_shape)}."
+        )
+    side = shape[0]
+    k = int(round(math.log2(side / 4))) if side >= 4 else -1
+    if shape[0] != shape[1] or k < 1 or 4 * 2**k != side:
+        raise ValueError(
+            f"A StyleGAN network needs square images whose side is 4·2^k (8, 16, 32, "
+            f"64...), got {shape[0]}×{shape[1]}. Pad MNIST's 28×28 digits to 32×32 "
+            "(e.g. np.pad(x, ((0, 0), (2, 2), (2, 2))))."
+        )
+    return shape
+
+
+def _channels(width: int, side: int, resolution: int) -> int:
+    """Channels at ``resolution``: width·(side / resolution), at most 4·width."""
+    return int(min(width * (side // resolution), 4 * width))
+
+
+def _resolutions(side: int) -> list[int]:
+    return [4 * 2**i for i in range(int(round(math.log2(side // 4))) + 1)]
+
+
+# ------------------------------------------------------------ generator --
+@keras.saving.register_keras_serializable(package="ganlab")
+class StyleGenerator(keras.Model):
+    """A small StyleGAN2 generator: z (N, latent_dim) → images (N, H, W, C)
+    in [-1, 1].
+
+    Karras et al. 2019 and 2020 (see :mod:`ganlab.nets.stylegan`). Two
+    sub-networks:
+
+    - the mapping network (:meth:`mapping`): z → pixel norm →
+      ``num_mapping`` :class:`EqualizedDense` layers of ``latent_dim``
+      units, leaky ReLU 0.2, learning-rate multiplier 0.01 → w (N, w_dim),
+      with w_dim = latent_dim;
+    - the synthesis network (:meth:`synthesis`): one w per style input,
+      ws (N, num_ws, w_dim). A learned constant 4×4 (:class:`ConstantInput`),
+      one modulated 3×3 convolution at 4×4 and two at every higher resolution
+      (the first upsampling), each followed by noise
+      (:class:`NoiseInjection`) and leaky ReLU; after each resolution a
+      to-RGB layer (a 1×1 :class:`ModulatedConv2D` without demodulation)
+      whose output is added to the upsampled image so far (the "skip"
+      generator of StyleGAN2's figure 7); tanh at the end. As in StyleGAN2,
+      each to-RGB layer reads the same w as the next resolution's first
+      convolution, so num_ws = 2·log₂(H) - 2 (8 at 32×32).
+
+    In training (``call(z, training=True)``, as ``GAN.fit`` calls it):
+
+    - the tracked mean ``w_avg`` (w_dim,), a non-trainable variable, moves
+      toward the batch's mean w: w_avg ← mean(w) + β (w_avg - mean(w)),
+      β = ``w_avg_beta`` (a lerp, like BatchNorm's moving mean);
+    - style mixing (section 3.1 of the 2019 paper): with probability
+      ``mixing`` a second z, drawn from the model's ``SeedGenerator``, gives
+      w2, and the styles from a crossover index c, uniform in
+      1 .. num_ws - 1, on use w2 (:func:`mix_styles`), one c per batch as in
+      StyleGAN2's code. Mixing stops the network from assuming that
+      adjacent styles are correlated.
+
+    In inference (``training=False``, ``predict``, ``GAN.generate``) the
+    truncation trick applies: w = w_avg + ψ (w - w_avg) with
+    ψ = :attr:`truncation_psi` (1.0: none; 0: every z gives the mean-w
+    image, up to the noise). Noise is drawn fresh in both modes.
+
+    Args:
+        latent_dim: size of z and w.
+        image_shape: (H, W, C), H = W = 4·2^k, k >= 1.
+        width: channels at the output resolution; resolution r has
+            width·(H / r), at most 4·width.
+        num_mapping: fully connected layers in the mapping network.
+        mixing: style-mixing probability in training (0 to 1).
+        w_avg_beta: decay β of the tracked mean w.
+        truncation_psi: ψ for inference calls.
+        seed: seed of the model's ``SeedGenerator`` (mixing) and, offset
+            by the layer's index, of the noise layers'; None draws them.
+
+    Build it with :func:`make_style_generator`. It saves and loads in a
+    ``.keras`` file (alone or inside a ``GAN``) on every backend.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 128,
+        image_shape: Sequence[int] = (32, 32, 1),
+        *,
+        width: int = 32,
+        num_mapping: int = 4,
+        mixing: float = 0.9,
+        w_avg_beta: float = 0.995,
+        truncation_psi: float = 1.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(latent_dim) < 1:
+            raise ValueError(
+                f"latent_dim must be a positive integer, got {latent_dim}."
+            )
+        if int(num_mapping) < 1:
+            raise ValueError(f"num_mapping must be >= 1, got {num_mapping}.")
+        if not 0.0 <= float(mixing) <= 1.0:
+            raise ValueError(f"mixing must be a probability in [0, 1], got {mixing}.")
+        if not 0.0 <= float(w_avg_beta) <= 1.0:
+            raise ValueError(f"w_avg_beta must be in [0, 1], got {w_avg_beta}.")
+        if int(width) < 1:
+            raise ValueError(f"width must be a positive integer, got {width}.")
+        self.latent_dim = int(latent_dim)
+        self.image_shape = check_style_image_shape(image_shape)
+        self.width = int(width)
+        self.num_mapping = int(num_mapping)
+        self.mixing = float(mixing)
+        self.w_avg_beta = float(w_avg_beta)
+        self.seed = seed
+        self.w_dim = self.latent_dim
+        side, _, channels = self.image_shape
+        resolutions = _resolutions(side)
+        self._num_ws = 2 * len(resolutions)
+        self.seed_generator = keras.random.SeedGenerator(seed, name="mixing_seed")
+        self.mapping_network = self._build_mapping()
+        self.synthesis_network = self._build_synthesis(resolutions, channels, seed)
+        self.w_avg = self.add_weight(
+            shape=(self.w_dim,), initializer="zeros", trainable=False, name="w_avg"
+        )
+        self.truncation_psi = truncation_psi
+        self.built = True
+
+    # -------------------------------------------------------- structure --
+    def _build_mapping(self) -> keras.Model:
+        z = keras.Input((self.latent_dim,), name="z")
+        x = PixelNorm(name="pixel_norm")(z)
+        for i in range(self.num_mapping):
+            x = EqualizedDense(
+                self.w_dim, lr_multiplier=0.01, activation="lrelu", name=f"fc{i}"
+            )(x)
+        return keras.Model(z, x, name="mapping")
+
+    def _build_synthesis(self, resolutions, channels, seed) -> keras.Model:
+        side = self.image_shape[0]
+        ws = keras.Input((self._num_ws, self.w_dim), name="ws")
+        noise_seeds = iter(range(1, 10_000))
+
+        def styled(x, index, filters, name, upsample=False):
+            x = ModulatedConv2D(filters, 3, upsample=upsample, name=f"{name}_conv")(
+                [x, ws[:, index]]
+            )
+            noise_seed = None if seed is None else int(seed) + next(noise_seeds)
+            x = NoiseInjection(seed=noise_seed, name=f"{name}_noise")(x)
+            return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x) * _LRELU_GAIN
+
+        x = ConstantInput(_channels(self.width, side, 4), name="const")(ws)
+        image, index = None, 0
+        for r in resolutions:
+            filters = _channels(self.width, side, r)
+            if r == 4:
+                x = styled(x, index, filters, "b4_0")
+                index += 1
+            else:
+                x = styled(x, index, filters, f"b{r}_0", upsample=True)
+                x = styled(x, index + 1, filters, f"b{r}_1")
+                index += 2
+            rgb = ModulatedConv2D(channels, 1, demodulate=False, name=f"b{r}_torgb")(
+                [x, ws[:, index]]
+            )
+            if image is not None:
+                image = ops.image.resize(image, (r, r), interpolation="bilinear")
+                rgb = layers.Add(name=f"b{r}_skip")([image, rgb])
+            image = rgb
+        image = layers.Activation("tanh", dtype="float32", name="tanh")(image)
+        return keras.Model(ws, image, name="synthesis")
+
+    # ----------------------------------------------------------- shapes --
+    @property
+    def num_ws(self) -> int:
+        """How many w's the synthesis network takes: 2·log₂(H) - 2."""
+        return self._num_ws
+
+    @property
+    def input_shape(self):
+        return (None, self.latent_dim)
+
+    @property
+    def output_shape(self):
+        return (None, *self.image_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *self.image_shape)
+
+    @property
+    def truncation_psi(self) -> float:
+        """ψ of the truncation trick for inference calls (1.0: none).
+
+        Setting it drops the compiled ``predict`` function, which holds ψ
+        as a constant, so the next ``predict`` uses the new value."""
+        return self._truncation_psi
+
+    @truncation_psi.setter
+    def truncation_psi(self, psi: float) -> None:
+        psi = float(psi)
+        if not math.isfinite(psi):
+            raise ValueError(f"truncation_psi must be a finite number, got {psi}.")
+        self._truncation_psi = psi
+        self.predict_function = None
+
+    # ------------------------------------------------------------- calls --
+    def mapping(self, z, training: bool = False):
+        """w (N, w_dim) for z (N, latent_dim): the mapping network alone
+        (no truncation, no w_avg update)."""
+        return self.mapping_network(z, training=training)
+
+    def synthesis(self, ws, training: bool = False):
+        """Images (N, H, W, C) in [-1, 1] for ws (N, num_ws, w_dim), one w
+        per style input (row i steers the i-th modulated layer, counting
+        each to-RGB layer with the next resolution's first convolution)."""
+        return self.synthesis_network(ws, training=training)
+
+    def broadcast(self, w):
+        """ws (N, num_ws, w_dim) with every row w (N, w_dim)."""
+        return ops.repeat(w[:, None, :], self.num_ws, axis=1)
+
+    def truncate(self, w, psi: float | None = None):
+        """w_avg + ψ (w - w_avg), with ψ = :attr:`truncation_psi` when None."""
+        psi = self.truncation_psi if psi is None else float(psi)
+        if psi == 1.0:
+            return w
+        w_avg = ops.cast(self.w_avg, w.dtype)
+        return w_avg + psi * (w - w_avg)
+
+    def call(self, z, training: bool = False):
+        w = self.mapping(z, training=training)
+        if not training:
+            return self.synthesis(self.broadcast(self.truncate(w)), training=False)
+        batch_mean = ops.stop_gradient(ops.mean(w, axis=0))
+        w_avg = ops.cast(self.w_avg, batch_mean.dtype)
+        self.w_avg.assign(
+            ops.cast(batch_mean + self.w_avg_beta * (w_avg - batch_mean), "float32")
+        )
+        ws = self.broadcast(w)
+        if self.mixing > 0.0:
+            z2 = keras.random.normal(
+                ops.shape(z), seed=self.seed_generator, dtype=self.compute_dtype
+            )
+            w2 = self.mapping(z2, training=training)
+            crossover = keras.random.randint(
+                (), 1, self.num_ws, seed=self.seed_generator, dtype="int32"
+            )
+            mix = keras.random.uniform((), seed=self.seed_generator) < self.mixing
+            crossover = ops.where(mix, crossover, self.num_ws)
+            ws = mix_styles(w, w2, crossover, self.num_ws)
+        return self.synthesis(ws, training=training)
+
+    # ------------------------------------------------------------ config --
+    def save_own_variables(self, store):
+        _seed_state_io(self, store, save=True)
+
+    def load_own_variables(self, store):
+        _seed_state_io(self, store, save=False)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "latent_dim": self.latent_dim,
+            "image_shape": list(self.image_shape),
+            "width": self.width,
+            "num_mapping": self.num_mapping,
+            "mixing": self.mixing,
+            "w_avg_beta": self.w_avg_beta,
+            "truncation_psi": self.truncation_psi,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+
+def make_style_generator(
+    latent_dim: int = 128,
+    *,
+    image_shape: Sequence[int] = (32, 32, 1),
+    width: int = 32,
+    num_mapping: int = 4,
+    mixing: float = 0.9,
+    w_avg_beta: float = 0.995,
+    seed: int | None = None,
+    name: str = "style_generator",
+) -> StyleGenerator:
+    """A small StyleGAN2 generator (:class:`StyleGenerator`), built.
+
+    Args:
+        latent_dim: size of z and of w.
+        image_shape: (H, W, C) with H = W = 4·2^k, k >= 1 (32 for MNIST
+            padded to 32×32).
+        width: channels at the output resolution (doubling toward 4×4, at
+            most 4·width): 32 gives 128, 128, 64, 32 channels at 4, 8, 16,
+            32 pixels.
+        num_mapping: fully connected layers in the mapping network (the
+            papers use 8; 2 to 4 are enough for 32×32).
+        mixing: style-mixing probability in training.
+        w_avg_beta: decay of the tracked mean w.
+        seed: seeds of the mixing and noise draws; None draws them.
+        name: model name.
+
+    Returns:
+        A built ``keras.Model`` mapping z (N, latent_dim) to (N, H, W, C)
+        float32 images in [-1, 1] (tanh), for ``ganlab.GAN(generator=...)``.
+
+    Raises:
+        ValueError: for an image shape that is not square with side 4·2^k,
+            or bad sizes or probabilities.
+    """
+    return StyleGenerator(
+        latent_dim,
+        image_shape,
+        width=width,
+        num_mapping=num_mapping,
+        mixing=mixing,
+        w_avg_beta=w_avg_beta,
+        seed=seed,
+        name=name,
+    )
+
+
+# -------------------------------------------------------- discriminator --
+def make_style_discriminator(
+    image_shape: Sequence[int] = (32, 32, 1),
+    *,
+    width: int = 32,
+    name: str = "style_discriminator",
+) -> keras.Model:
+    """StyleGAN2's residual discriminator, small: image → one logit.
+
+    Karras et al. 2020, figure 7(c): a 1×1 from-RGB layer, then one residual
+    block per resolution down to 4×4 — main branch 3×3 conv → leaky ReLU →
+    3×3 conv → leaky ReLU → 2×2 average pooling, skip branch 2×2 average
+    pooling → 1×1 conv (no bias), summed and scaled by √½ — then at 4×4 the
+    minibatch standard deviation (:class:`~ganlab.nets.layers.MinibatchStdDev`,
+    ProGAN's), a 3×3 conv, a dense layer and a dense logit. All layers have
+    equalized learning rate and leaky ReLU 0.2 (times √2); channels mirror
+    :func:`make_style_generator` with the same ``width``.
+
+    Args:
+        image_shape: (H, W, C), H = W = 4·2^k, k >= 1.
+        width: channels at the input resolution (doubling toward 4×4, at
+            most 4·width).
+        name: model name.
+
+    Returns:
+        A functional model mapping images (N, H, W, C) in [-1, 1] to (N, 1)
+        logits, with no sigmoid, for ``ganlab.GAN(discriminator=...)``.
+        Train with ``compile(r1=γ)`` as StyleGAN2 does.
+
+    Raises:
+        ValueError: for an image shape that is not square with side 4·2^k.
+    """
+    side, _, _ = check_style_image_shape(image_shape)
+    resolutions = _resolutions(side)[::-1]  # side, ..., 8, 4
+    images = keras.Input(tuple(image_shape), name="images")
+    x = EqualizedConv2D(
+        _channels(width, side, side), 1, activation="lrelu", name="fromrgb"
+    )(images)
+    half = math.sqrt(0.5)
+    for r in resolutions[:-1]:
+        c_in, c_out = _channels(width, side, r), _channels(width, side, r // 2)
+        skip = layers.AveragePooling2D(2, name=f"b{r}_skip_pool")(x)
+        skip = EqualizedConv2D(c_out, 1, use_bias=False, gain=half, name=f"b{r}_skip")(
+            skip
+        )
+        x = EqualizedConv2D(c_in, 3, activation="lrelu", name=f"b{r}_conv0")(x)
+        x = EqualizedConv2D(c_out, 3, activation="lrelu", name=f"b{r}_conv1")(x)
+        x = layers.AveragePooling2D(2, name=f"b{r}_pool")(x)
+        x = layers.Rescaling(half, name=f"b{r}_scale")(x)
+        x = layers.Add(name=f"b{r}_add")([skip, x])
+    channels = _channels(width, side, 4)
+    x = MinibatchStdDev(name="minibatch_std")(x)
+    x = EqualizedConv2D(channels, 3, activation="lrelu", name="b4_conv")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = EqualizedDense(channels, activation="lrelu", name="b4_fc")(x)
+    logit = EqualizedDense(1, name="logit", dtype="float32")(x)
+    return keras.Model(images, logit, name=name)
