@@ -68,6 +68,11 @@ def pytest_configure(config):
         "backends: model tests that must pass on every Keras backend "
         "(tensorflow, jax, torch); run with KERAS_BACKEND=... pytest -m backends",
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: smoke runs of the bench/ scripts, a few minutes in all; CI leaves "
+        'them out (pytest -m "not slow"), run them with pytest -m slow',
+    )
 
 
 # The files that hold the slowest tests (notebooks, scripts and trainings in

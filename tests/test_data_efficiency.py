@@ -89,6 +89,7 @@ def test_table_averages_seeds_and_gives_the_fd_gain(lab):
     assert ada_row.endswith("| 0.90 / 0.10 | 2.00x |")
 
 
+@pytest.mark.slow
 def test_quick_run_saves_resumes_and_prints_the_table(tmp_path):
     out = tmp_path / "results.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))

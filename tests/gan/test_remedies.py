@@ -273,6 +273,7 @@ def test_bench_lr_schedule_holds_then_decays():
     assert bench.lr_schedule(1e-3, 1000, 1.0) == 1e-3
 
 
+@pytest.mark.slow
 def test_bench_quick_runs(tmp_path):
     gif = tmp_path / "frames.gif"
     out = subprocess.run(

@@ -15,7 +15,8 @@ from ganlab.nets.stylegan import (
     mix_styles,
 )
 
-pytestmark = pytest.mark.backends  # the models run on every backend
+# The models, truncation, mixing and save/load/resume run on every backend
+# (the backends marker); the layers' math, in keras.ops, on TensorFlow only.
 
 LATENT = 8
 
@@ -41,6 +42,7 @@ def generator():
     return _tiny_generator()
 
 
+@pytest.mark.backends
 def test_shapes_and_ranges(generator):
     assert generator.num_ws == 8  # 2·log2(32) - 2
     assert generator.input_shape == (None, LATENT)
@@ -120,6 +122,7 @@ def test_noise_injection_is_fresh_and_starts_off():
     np.testing.assert_array_equal(a[..., 2], 0.0)
 
 
+@pytest.mark.backends
 def test_truncation(generator):
     z = _z(4)
     w_avg = np.random.default_rng(2).standard_normal(LATENT).astype("float32")
@@ -158,6 +161,7 @@ def test_mix_styles_rows():
                                   [[1.0, -1.0], [1.0, -1.0]])  # fmt: skip
 
 
+@pytest.mark.backends
 def test_mixing_and_w_avg_in_training(generator):
     z = _z(6, seed=3)
     old = _np(generator.w_avg)
@@ -180,6 +184,7 @@ def test_mixing_and_w_avg_in_training(generator):
         generator.w_avg.assign(old)
 
 
+@pytest.mark.backends
 def test_gan_trains_saves_loads_and_resumes(tmp_path):
     # 8×8 (two resolutions: the 4×4 block and one upsampling block, one
     # residual D block) keeps the traced train steps small; 32×32 networks
