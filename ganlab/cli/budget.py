@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -237,8 +235,9 @@ class TrainingClock(keras.callbacks.Callback):
                 f"about {steps}{of} steps in the {self.plan.minutes:g} min budget "
                 f"at {rate:.1f} steps/s"
             )
-        lead = "\n" if _bar_redraws_in_place() else ""  # off Keras's bar line
-        print(f"{lead}ganlab: {text}", flush=True)
+        # On its own line: Keras's progress bar redraws its line in place
+        # (in a terminal, a notebook, a log) and has no newline mid-epoch.
+        print(f"\nganlab: {text}", flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.backup_dir is not None and self.backup_dir.is_dir():
@@ -275,15 +274,3 @@ __all__ = [
     "format_duration",
     "plan_training",
 ]
-
-
-def _bar_redraws_in_place() -> bool:
-    """Whether Keras's progress bar redraws its line in place (the test of
-    ``keras.utils.Progbar``: a terminal, a notebook, or any POSIX system),
-    so that a line printed mid-epoch has to start on a new one."""
-    return (
-        sys.stdout.isatty()
-        or "ipykernel" in sys.modules
-        or "posix" in sys.modules
-        or "PYCHARM_HOSTED" in os.environ
-    )

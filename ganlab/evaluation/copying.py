@@ -85,8 +85,9 @@ def data_copying_test(
         ``test_distance``: the median nearest-training distances;
         ``near_copies``: the share of samples nearer a training image than
         the nearest 1 % of held-out images are (about 0.01 when nothing is
-        copied); ``nearest``: (m,) index of each sample's nearest training
-        image, to look at the pairs.
+        copied); ``distances`` and ``nearest``: (m,) each sample's distance
+        to its nearest training image and that image's index, to look at
+        the pairs.
 
     Raises:
         ValueError: for feature arrays that cannot be compared (see
@@ -106,5 +107,6 @@ def data_copying_test(
         "sample_distance": float(np.median(d_sample)),
         "test_distance": float(np.median(d_test)),
         "near_copies": float(np.mean(d_sample < np.quantile(d_test, 0.01))),
+        "distances": d_sample,
         "nearest": nearest,
     }

@@ -32,6 +32,24 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
+def _add_conv_weights(layer, channels: int) -> None:
+    """An equalized-learning-rate convolution's weights on ``layer`` (which
+    has ``kernel_size``, ``filters`` and ``use_bias``): a (k, k, channels,
+    filters) kernel drawn from N(0, 1), scaled at run time by
+    ``layer.weight_gain`` = 1 / sqrt(fan in), and a zero bias."""
+    k = layer.kernel_size
+    layer.kernel = layer.add_weight(
+        shape=(k, k, channels, layer.filters),
+        initializer=keras.initializers.RandomNormal(stddev=1.0),
+        name="kernel",
+    )
+    if layer.use_bias:
+        layer.bias = layer.add_weight(
+            shape=(layer.filters,), initializer="zeros", name="bias"
+        )
+    layer.weight_gain = 1.0 / math.sqrt(channels * k * k)
+
+
 def _seed_state_io(layer, store, *, save: bool) -> None:
     """Save or load a layer's own variables and its seed generators' states,
     so that noise drawn after a load continues as it would have."""
@@ -163,17 +181,7 @@ class EqualizedConv2D(layers.Layer):
 
     def build(self, input_shape):
         channels = int(input_shape[-1])
-        k = self.kernel_size
-        self.kernel = self.add_weight(
-            shape=(k, k, channels, self.filters),
-            initializer=keras.initializers.RandomNormal(stddev=1.0),
-            name="kernel",
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer="zeros", name="bias"
-            )
-        self.weight_gain = 1.0 / math.sqrt(channels * k * k)
+        _add_conv_weights(self, channels)
 
     def call(self, x):
         kernel = ops.cast(self.kernel, x.dtype) * self.weight_gain
@@ -263,19 +271,9 @@ class ModulatedConv2D(layers.Layer):
     def build(self, input_shape):
         x_shape, w_shape = input_shape
         channels = int(x_shape[-1])
-        k = self.kernel_size
         self.affine = EqualizedDense(channels, bias_init=1.0, name="affine")
         self.affine.build(w_shape)
-        self.kernel = self.add_weight(
-            shape=(k, k, channels, self.filters),
-            initializer=keras.initializers.RandomNormal(stddev=1.0),
-            name="kernel",
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer="zeros", name="bias"
-            )
-        self.weight_gain = 1.0 / math.sqrt(channels * k * k)
+        _add_conv_weights(self, channels)
 
     def styles(self, w):
         """The styles s = A(w), (N, C_in)."""

@@ -361,51 +361,24 @@ class StyleGenerator(keras.Model):
         return cls(**config)
 
 
-def make_style_generator(
-    latent_dim: int = 128,
-    *,
-    image_shape: Sequence[int] = (32, 32, 1),
-    width: int = 32,
-    num_mapping: int = 4,
-    mixing: float = 0.9,
-    w_avg_beta: float = 0.995,
-    seed: int | None = None,
-    name: str = "style_generator",
-) -> StyleGenerator:
-    """A small StyleGAN2 generator (:class:`StyleGenerator`), built.
+def make_style_generator(latent_dim: int = 128, **options) -> StyleGenerator:
+    """A small StyleGAN2 generator: ``StyleGenerator(latent_dim, **options)``,
+    named like ganlab's other network builders (``make_generator``).
 
-    Args:
-        latent_dim: size of z and of w.
-        image_shape: (H, W, C) with H = W = 4·2^k, k >= 1 (32 for MNIST
-            padded to 32×32).
-        width: channels at the output resolution (doubling toward 4×4, at
-            most 4·width): 32 gives 128, 128, 64, 32 channels at 4, 8, 16,
-            32 pixels.
-        num_mapping: fully connected layers in the mapping network (the
-            papers use 8; 2 to 4 are enough for 32×32).
-        mixing: style-mixing probability in training.
-        w_avg_beta: decay of the tracked mean w.
-        seed: seeds of the mixing and noise draws; None draws them.
-        name: model name.
+    ``options`` are :class:`StyleGenerator`'s: ``image_shape`` ((H, W, C),
+    H = W = 4·2^k; default (32, 32, 1)), ``width`` (channels at the output
+    resolution, doubling toward 4×4, at most 4·width), ``num_mapping``,
+    ``mixing``, ``w_avg_beta``, ``truncation_psi``, ``seed``, ``name``.
 
     Returns:
         A built ``keras.Model`` mapping z (N, latent_dim) to (N, H, W, C)
         float32 images in [-1, 1] (tanh), for ``ganlab.GAN(generator=...)``.
 
     Raises:
-        ValueError: for an image shape that is not square with side 4·2^k,
-            or bad sizes or probabilities.
+        ValueError: as :class:`StyleGenerator`.
     """
-    return StyleGenerator(
-        latent_dim,
-        image_shape,
-        width=width,
-        num_mapping=num_mapping,
-        mixing=mixing,
-        w_avg_beta=w_avg_beta,
-        seed=seed,
-        name=name,
-    )
+    options.setdefault("name", "style_generator")
+    return StyleGenerator(latent_dim, **options)
 
 
 # -------------------------------------------------------- discriminator --

@@ -28,6 +28,7 @@ def test_z_is_the_mann_whitney_statistic_by_hand():
     assert out["sample_distance"] == pytest.approx(1.5)
     assert out["test_distance"] == pytest.approx(3.0)
     np.testing.assert_array_equal(out["nearest"], [0, 0])
+    np.testing.assert_allclose(out["distances"], [1.0, 2.0])
 
 
 @pytest.fixture
