@@ -63,6 +63,9 @@ def fast_conv_transpose():
     except (ImportError, AttributeError):  # another Keras layout: leave it
         yield
         return
+    if getattr(keras_op, "func", None) is _conv_transpose:  # nested: in place
+        yield
+        return
     jax_nn.conv_transpose = functools.partial(_conv_transpose, keras_op)
     try:
         yield

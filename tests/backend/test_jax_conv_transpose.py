@@ -101,3 +101,14 @@ def test_ganlab_s_gradients_use_it_and_put_keras_s_op_back():
     assert float(value) == 2.0 and np.allclose(grad, 2.0)
     assert seen and seen[0] is not keras_op
     assert jax_nn.conv_transpose is keras_op
+
+    def outer(x):  # a gradient inside a gradient (a penalty): patched once
+        seen.append(jax_nn.conv_transpose)
+        (_, _), g = backend.value_and_grad(loss)(x)
+        return keras.ops.sum(g**2), None
+
+    seen.clear()
+    backend.value_and_grad(outer)(keras.ops.ones((2,)))
+    assert len(seen) == 2 and seen[0] is seen[1]  # the same op, not wrapped twice
+    assert seen[0].args == (keras_op,)  # around Keras's own op
+    assert jax_nn.conv_transpose is keras_op
