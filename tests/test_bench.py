@@ -334,3 +334,13 @@ def test_own_folder_translation_inputs_and_disc_overlap():
     lens = 2 * np.pi / 3 - np.sqrt(3) / 2
     iou = bench.circle_iou((0, 0, 1), (0, 1, 1))
     assert iou == pytest.approx(lens / (2 * np.pi - lens))
+
+
+@pytest.mark.slow
+def test_stylegan_quick_prints_both_tables():
+    out = _run("stylegan.py", "--quick", "--runs", "stylegan,progressive")
+    assert "seconds of training to reach each milestone" in out
+    assert "the last evaluation of each run" in out
+    for name in ("stylegan", "progressive"):
+        assert f"truncation, {name}: ψ, FD, IS, precision, recall" in out
+    assert out.count("  ψ 0.3  FD") == 2

@@ -138,3 +138,13 @@ def refuse_float16(generator) -> None:
             "keras.mixed_precision.set_global_policy('mixed_bfloat16') or "
             "ganlab.set_precision('bfloat16'), then rebuild the networks."
         )
+
+
+def check_style_mixing(generator, probability) -> None:
+    """Raise a ValueError unless ``generator`` mixes styles (has ``mixing``)."""
+    if probability is not None and not hasattr(generator, "mixing"):
+        raise ValueError(
+            f"style_mixing={probability} needs a style-based generator "
+            "(ganlab.nets.make_style_generator); "
+            f"{type(generator).__name__} takes one latent. Leave style_mixing=None."
+        )

@@ -16,8 +16,14 @@ import numpy as np
 
 from ganlab.data.pipeline import check_images, check_labels, training_data
 from ganlab.gan import mixtures
-from ganlab.gan.checks import check_label_prior, check_networks, refuse_float16
+from ganlab.gan.checks import (
+    check_label_prior,
+    check_networks,
+    check_style_mixing,
+    refuse_float16,
+)
 from ganlab.gan.options import GANOptions, split_compile_arguments
+from ganlab.gan.progressive import check_progressive
 from ganlab.gan.step import GameStep
 from ganlab.gan.two_player import TwoPlayerModel
 
@@ -121,7 +127,8 @@ class GAN(GameStep, TwoPlayerModel):
             g_optimizer: the generator's optimizer; the same default.
             options: a :class:`ganlab.GANOptions` (the loss, D steps per G
                 step, penalties, instance noise, unrolling, packing, EMA,
-                augmentation, MGAN/GMAN weights: each documented there);
+                augmentation, MGAN/GMAN weights, StyleGAN's style mixing and
+                progressive growing: each documented there);
                 the defaults when None. Kept as ``gan.options``.
             **kwargs: any :class:`~ganlab.GANOptions` field by name
                 (``loss="hinge"``, ``r1=1.0``...; they override
@@ -139,6 +146,10 @@ class GAN(GameStep, TwoPlayerModel):
             self.num_generators, options.mgan_beta, options.gman_lambda, options.pack
         )
         refuse_float16(self.generator)
+        check_style_mixing(self.generator, options.style_mixing)
+        check_progressive(self.generator, options.progressive)
+        if options.style_mixing is not None:
+            self.generator.mixing = options.style_mixing
         self.options = options
         for name in GANOptions.names():  # read by the step (ganlab.gan.step)
             if name not in ("loss", "augment", "ada_target", "ada_speed"):

@@ -78,6 +78,15 @@ class GANOptions:
             for a mixture of generators (:mod:`ganlab.gan.mixtures`).
         gman_lambda: λ of GMAN's softmax mean of N discriminators' losses for
             G: 0 the mean, ``float("inf")`` the max.
+        style_mixing: the probability that a training batch mixes two
+            latents' styles (Karras et al. 2019, section 3.1), for a
+            style-based generator (:class:`ganlab.nets.StyleGenerator`,
+            whose ``mixing`` it sets); None keeps the generator's own.
+        progressive: T of progressive growing (Karras et al. 2018,
+            https://arxiv.org/abs/1710.10196; :mod:`ganlab.gan.progressive`):
+            T generator steps at 4×4, then each higher resolution faded in
+            over T steps and trained T steps; D sees real and fake images at
+            the same level of detail. Needs a StyleGenerator; 0 is off.
 
     Raises:
         ValueError: options out of range or that do not fit together (the
@@ -102,6 +111,8 @@ class GANOptions:
     ada_speed: int = 100_000
     mgan_beta: float = 1.0
     gman_lambda: float = 0.0
+    style_mixing: float | None = None
+    progressive: int = 0
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -113,6 +124,15 @@ class GANOptions:
                 object.__setattr__(self, field.name, cast(value))
         extras = self.gradient_penalty + self.r1 + self.r2 + self.unrolled_steps
         check_options(self.d_steps, self.simultaneous, extras)
+        if self.style_mixing is not None and not 0.0 <= self.style_mixing <= 1.0:
+            raise ValueError(
+                "style_mixing must be a probability in [0, 1], got "
+                f"{self.style_mixing}."
+            )
+        if self.progressive < 0:
+            raise ValueError(
+                f"progressive must be >= 0 steps per phase, got {self.progressive}."
+            )
         check_remedies(
             self.gradient_penalty, self.r1, self.r2, self.instance_noise,
             self.instance_noise_steps, self.unrolled_steps, self.ema,
@@ -131,6 +151,7 @@ _CASTS = {
     "unrolled_steps": int,
     "pack": int,
     "ada_speed": int,
+    "progressive": int,
     **{
         name: float
         for name in (
@@ -143,6 +164,7 @@ _CASTS = {
             "ada_target",
             "mgan_beta",
             "gman_lambda",
+            "style_mixing",
         )  # fmt: skip
     },
 }

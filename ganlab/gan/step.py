@@ -20,7 +20,7 @@ import keras
 from keras import ops
 
 from ganlab import backend
-from ganlab.gan import mixtures
+from ganlab.gan import mixtures, progressive
 from ganlab.gan.losses import gradient_penalty, pack_samples, r1_penalty
 
 
@@ -124,6 +124,8 @@ class GameStep:
         augment = self._draw_augment(batch, self.image_shape)
         if augment is not None:
             draws["augment"] = augment
+        if self.progressive:
+            draws["lod"] = ops.convert_to_tensor(self.generator.lod)
         if self.instance_noise:
             noise = keras.random.normal(
                 (batch, *self.image_shape), seed=self.seed_generator
@@ -132,7 +134,11 @@ class GameStep:
         return draws
 
     def _view(self, images, draws):
-        """Augmentation (DiffAugment/ADA), then instance noise."""
+        """The level of detail (progressive growing), augmentation
+        (DiffAugment/ADA), then instance noise."""
+        if "lod" in draws:
+            levels = self.generator.num_levels
+            images = progressive.level_of_detail(images, draws["lod"], levels=levels)
         if "augment" in draws:
             images = self.augmenter.apply(images, draws["augment"])
         if "noise" in draws:
@@ -350,8 +356,19 @@ class GameStep:
         for average, weight in pairs:
             average.assign(weight)
 
+    def _grow(self) -> None:
+        """Progressive growing: G's level of detail for this step."""
+        if self.progressive:
+            self.generator.lod.assign(
+                progressive.lod_schedule(
+                    self.g_optimizer.iterations, phase_steps=self.progressive,
+                    levels=self.generator.num_levels,
+                )
+            )  # fmt: skip
+
     def _train_step(self, data):
         real, labels = self._unpack(data)
+        self._grow()
         if self.simultaneous:
             d_out, g_out = self._simultaneous_step(real, labels)
         else:
@@ -372,6 +389,8 @@ class GameStep:
         self.trackers["g_grad_norm"].update_state(g_out["g_norm"])
         logs = {m.name: m.result() for m in self.metrics}
         logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        if self.progressive:
+            logs["lod"] = ops.convert_to_tensor(self.generator.lod)
         if self.augment_adaptive:
             logs["aug_p"] = ops.convert_to_tensor(self.aug_p)
         return logs

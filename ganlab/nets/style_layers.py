@@ -425,3 +425,42 @@ class PixelNorm(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class SkipFade(layers.Layer):
+    """The sum of a skip generator's RGB outputs, with PGGAN's fade-in.
+
+    StyleGAN2's skip generator (Karras et al. 2020, figure 7b) draws its
+    image as upsample(image so far) + RGB output of the next resolution.
+    Progressive growing (Karras et al. 2018; :mod:`ganlab.gan.progressive`)
+    fades each resolution in: the RGB output of resolution 4·2^i (``level``
+    i >= 1) is weighted by α_i = clip(L - lod - i + 1, 0, 1), with
+    L = ``levels`` and ``lod`` this layer's non-trainable level of detail
+    (0, the default, is the full resolution: every α is 1, a plain sum).
+
+    One instance serves every resolution (one ``lod``): call it as
+    ``fade([image, rgb], level=i)`` on two tensors of the same shape
+    (N, r, r, C); it returns their faded sum, the same shape.
+    """
+
+    def __init__(self, levels: int, **kwargs):
+        super().__init__(**kwargs)
+        self.levels = int(levels)
+
+    def build(self, input_shape):
+        self.lod = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="lod"
+        )
+
+    def call(self, inputs, level: int = 1):
+        image, rgb = inputs
+        lod = ops.cast(self.lod, rgb.dtype)
+        alpha = ops.clip(float(self.levels - level + 1) - lod, 0.0, 1.0)
+        return image + alpha * rgb
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "levels": self.levels}

@@ -34,14 +34,18 @@ What is smaller or simpler than the papers', for a CPU at 32×32:
   equalized learning rate, as StyleGAN does, but no lazy regularisation,
   path-length regulariser or ``conv_clamp``.
 
-Train it with ``ganlab.GAN``, with R1 as StyleGAN2 does::
+Train it with ``ganlab.GAN``, with R1 as StyleGAN2 does, style mixing, and
+optionally PGGAN's progressive growing (:mod:`ganlab.gan.progressive`)::
 
-    g = make_style_generator(128, image_shape=(32, 32, 1))
-    d = make_style_discriminator((32, 32, 1))
+    g = make_style_generator(128, image_shape=(32, 32, 1), width=16, num_mapping=2)
+    d = make_style_discriminator((32, 32, 1), width=16)
     gan = ganlab.GAN(g, d)
-    gan.compile(r1=1.0)
+    adam = lambda: keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.99)
+    gan.compile(adam(), adam(), r1=1.0, style_mixing=0.9, progressive=150)
     gan.fit(images_32x32, epochs=1, batch_size=32)
     samples = gan.generate(16, seed=0, truncation=0.7)
+
+``bench/stylegan.py`` measures it against the default DCGAN recipe.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from ganlab.nets.style_layers import (
     ModulatedConv2D,
     NoiseInjection,
     PixelNorm,
+    SkipFade,
     _seed_state_io,
 )
 
@@ -128,7 +133,9 @@ class StyleGenerator(keras.Model):
       (:class:`NoiseInjection`) and leaky ReLU; after each resolution a
       to-RGB layer (a 1×1 :class:`ModulatedConv2D` without demodulation)
       whose output is added to the upsampled image so far (the "skip"
-      generator of StyleGAN2's figure 7); tanh at the end. As in StyleGAN2,
+      generator of StyleGAN2's figure 7), each resolution's output weighted
+      by the fade-in of progressive growing (:attr:`lod`; all 1 unless
+      ``GAN.compile(progressive=T)``); tanh at the end. As in StyleGAN2,
       each to-RGB layer reads the same w as the next resolution's first
       convolution, so num_ws = 2·log₂(H) - 2 (8 at 32×32).
 
@@ -155,7 +162,8 @@ class StyleGenerator(keras.Model):
         width: channels at the output resolution; resolution r has
             width·(H / r), at most 4·width.
         num_mapping: fully connected layers in the mapping network.
-        mixing: style-mixing probability in training (0 to 1).
+        mixing: style-mixing probability in training (0 to 1);
+            ``GAN.compile(style_mixing=p)`` sets it.
         w_avg_beta: decay β of the tracked mean w.
         truncation_psi: ψ for inference calls.
         seed: seed of the model's ``SeedGenerator`` (mixing) and, offset
@@ -235,8 +243,9 @@ class StyleGenerator(keras.Model):
             return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x) * _LRELU_GAIN
 
         x = ConstantInput(_channels(self.width, side, 4), name="const")(ws)
+        fade = SkipFade(len(resolutions) - 1, name="skip_fade")
         image, index = None, 0
-        for r in resolutions:
+        for level, r in enumerate(resolutions):
             filters = _channels(self.width, side, r)
             if r == 4:
                 x = styled(x, index, filters, "b4_0")
@@ -250,7 +259,7 @@ class StyleGenerator(keras.Model):
             )
             if image is not None:
                 image = ops.image.resize(image, (r, r), interpolation="bilinear")
-                rgb = layers.Add(name=f"b{r}_skip")([image, rgb])
+                rgb = fade([image, rgb], level=level)
             image = rgb
         image = layers.Activation("tanh", dtype="float32", name="tanh")(image)
         return keras.Model(ws, image, name="synthesis")
@@ -260,6 +269,19 @@ class StyleGenerator(keras.Model):
     def num_ws(self) -> int:
         """How many w's the synthesis network takes: 2·log₂(H) - 2."""
         return self._num_ws
+
+    @property
+    def num_levels(self) -> int:
+        """L = log₂(H / 4): the resolutions above 4×4."""
+        return self.num_ws // 2 - 1
+
+    @property
+    def lod(self):
+        """The level of detail, a non-trainable scalar variable in [0, L]:
+        0 (the default) draws at full resolution, L at 4×4, a fraction fades
+        a resolution in (:class:`~ganlab.nets.style_layers.SkipFade`). Set by
+        progressive growing (``GAN.compile(progressive=T)``)."""
+        return self.synthesis_network.get_layer("skip_fade").lod
 
     @property
     def input_shape(self):
