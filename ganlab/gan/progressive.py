@@ -67,7 +67,7 @@ def level_of_detail(images, lod, *, levels: int):
 
     Level j is the image average-pooled over 2^j × 2^j blocks and
     upsampled back by repetition (PGGAN's downscale/upscale); a fractional
-    lod blends the two levels around it linearly, weight max(0, 1 - |lod - j|)
+    lod blends the two levels around it linearly, weight max(0, 1 - abs(lod - j))
     on level j. Same shape and range as ``images``; ``lod = 0`` returns
     them unchanged.
     """

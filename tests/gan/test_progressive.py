@@ -110,3 +110,15 @@ def test_progressive_and_style_mixing_refuse_other_generators_and_bad_values():
         gan.compile(progressive=-1)
     with pytest.raises(ValueError, match="whole number"):
         gan.compile(progressive=2.5)
+
+
+def test_gandoctor_checks_a_stylegan_run():
+    gan = _style_gan(side=8)
+    gan.compile(r1=1.0, progressive=2)
+    images = np.random.default_rng(0).integers(0, 256, (32, 8, 8), dtype=np.uint8)
+    doctor = ganlab.GANDoctor(
+        every=2, warmup=0, train_images=images, n_samples=16, verbose=0
+    )
+    history = gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[doctor])
+    assert [h["step"] for h in doctor.history] == [2, 4]
+    assert np.isfinite(history.history["doctor_diversity"][-1])  # samples judged
