@@ -16,7 +16,9 @@ a ``jax.jit``), then times ``--steps`` steps. Also printed per backend:
 
 ``jax-keras-vjp`` is JAX with Keras's own backward pass of the transposed
 convolution, the reference for ganlab's (``ganlab.backend.jax``'s
-``fast_conv_transpose``, which the ``jax`` row uses).
+``fast_conv_transpose``, which the ``jax`` row uses); ``torch-keras-op`` is
+PyTorch with Keras's own transposed convolution, the reference for
+``ganlab.backend.torch``'s ``fast_conv_transpose`` (the ``torch`` row).
 
     python bench/backends.py               # a few minutes on 2 cores
     python bench/backends.py --quick       # seconds: a smoke test
@@ -31,7 +33,7 @@ import subprocess
 import sys
 import time
 
-BACKENDS = ("tensorflow", "jax", "jax-keras-vjp", "torch")
+BACKENDS = ("tensorflow", "jax", "jax-keras-vjp", "torch", "torch-keras-op")
 
 
 def child(config: str, steps: int, warmup: int) -> dict:
@@ -48,6 +50,12 @@ def child(config: str, steps: int, warmup: int) -> dict:
         from ganlab.backend import jax as jax_backend
 
         jax_backend.fast_conv_transpose = contextlib.nullcontext
+    if os.environ.get("BENCH_KERAS_CONV_TRANSPOSE"):  # the reference: Keras's op
+        import contextlib
+
+        from ganlab.backend import torch as torch_backend
+
+        torch_backend.fast_conv_transpose = contextlib.nullcontext
 
     keras.utils.set_random_seed(0)
     (x, _), _ = ganlab.load_mnist()
@@ -84,6 +92,8 @@ def run(backend: str, config: str, steps: int, warmup: int) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if backend == "jax-keras-vjp":
         env.update(KERAS_BACKEND="jax", BENCH_KERAS_VJP="1")
+    if backend == "torch-keras-op":
+        env.update(KERAS_BACKEND="torch", BENCH_KERAS_CONV_TRANSPOSE="1")
     cmd = [sys.executable, __file__, "--child", config, "--steps", str(steps),
            "--warmup", str(warmup)]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -110,10 +120,10 @@ def main() -> None:
         base = results.get("tensorflow", {}).get("steps_per_s")
         for backend, r in results.items():
             if "error" in r:
-                print(f"  {backend:<13} failed: {r['error']}")
+                print(f"  {backend:<14} failed: {r['error']}")
                 continue
             ratio = f"{r['steps_per_s'] / base:5.2f}x TF" if base else ""
-            print(f"  {backend:<13} {r['steps_per_s']:6.2f} steps/s  {ratio}  "
+            print(f"  {backend:<14} {r['steps_per_s']:6.2f} steps/s  {ratio}  "
                   f"d_loss {r['d_loss']:.3f}  g_loss {r['g_loss']:.3f}")  # fmt: skip
 
 

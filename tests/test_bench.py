@@ -344,3 +344,11 @@ def test_stylegan_quick_prints_both_tables():
     for name in ("stylegan", "progressive"):
         assert f"truncation, {name}: ψ, FD, IS, precision, recall" in out
     assert out.count("  ψ 0.3  FD") == 2
+
+
+@pytest.mark.slow
+def test_backends_quick_times_pytorch_beside_keras_s_own_op():
+    out = _run("backends.py", "--quick", "--backends", "torch,torch-keras-op")
+    for config in ("recipe:", "tutorial:"):
+        assert config in out
+    assert out.count("torch-keras-op") == 2 and "failed" not in out

@@ -23,7 +23,7 @@ from ganlab.gan.checks import (
     refuse_float16,
 )
 from ganlab.gan.options import GANOptions, split_compile_arguments
-from ganlab.gan.progressive import check_progressive
+from ganlab.gan.progressive import check_progressive, warn_if_growing
 from ganlab.gan.step import GameStep
 from ganlab.gan.two_player import TwoPlayerModel
 
@@ -242,7 +242,9 @@ class GAN(GameStep, TwoPlayerModel):
             self.label_prior = prepared.label_counts / prepared.label_counts.sum()
         if kwargs.get("steps_per_epoch") is None:
             kwargs["steps_per_epoch"] = prepared.steps_per_epoch
-        return super().fit(prepared.data, shuffle=False, **kwargs)
+        history = super().fit(prepared.data, shuffle=False, **kwargs)
+        warn_if_growing(self.generator, getattr(self, "progressive", 0))
+        return history
 
     # ----------------------------------------------------------- generate --
     @property

@@ -81,12 +81,16 @@ class GANOptions:
         style_mixing: the probability that a training batch mixes two
             latents' styles (Karras et al. 2019, section 3.1), for a
             style-based generator (:class:`ganlab.nets.StyleGenerator`,
-            whose ``mixing`` it sets); None keeps the generator's own.
+            whose ``mixing`` it sets, for this and later compiles); None
+            keeps the generator's own (0.9 by default: a StyleGenerator mixes
+            unless given 0).
         progressive: T of progressive growing (Karras et al. 2018,
             https://arxiv.org/abs/1710.10196; :mod:`ganlab.gan.progressive`):
             T generator steps at 4×4, then each higher resolution faded in
-            over T steps and trained T steps; D sees real and fake images at
-            the same level of detail. Needs a StyleGenerator; 0 is off.
+            over T steps and trained T steps (full resolution after 2L·T
+            steps, L = log₂(H / 4), counted by the generator so that resuming
+            goes on growing); D sees real and fake images at the same level
+            of detail. Needs a StyleGenerator; 0 is off.
 
     Raises:
         ValueError: options out of range or that do not fit together (the
@@ -115,6 +119,17 @@ class GANOptions:
     progressive: int = 0
 
     def __post_init__(self):
+        for name in ("progressive", "style_mixing"):
+            if isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"{name} takes a number, not {getattr(self, name)}: "
+                    + (
+                        "T, the steps per phase (e.g. 150)"
+                        if name == "progressive"
+                        else "a probability (e.g. 0.9; 0 turns mixing off)"
+                    )
+                    + "."
+                )
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             cast = _CASTS.get(field.name)

@@ -22,25 +22,28 @@ and a fraction is a fade between two resolutions.
   generator cannot yet draw.
 - The schedule (:func:`lod_schedule`) follows PGGAN's: ``T`` steps at 4×4,
   then for each higher resolution ``T`` steps of fade-in and ``T`` steps of
-  training at that resolution: full resolution from step 2L·T on.
+  training at that resolution: full resolution from step 2L·T on. Its clock
+  is the generator's own count of steps grown (``StyleGenerator.growth_steps``,
+  saved with it), so a resumed or recompiled GAN grows on from where it was.
+  PGGAN counts images shown to D; here a step is one generator step (with
+  ``d_steps=k`` D sees k batches a step). A ``fit`` that ends before step
+  2L·T warns: its samples and saved model are still below full resolution.
 
 ``gan.compile(progressive=T)`` turns it on (``GANOptions.progressive``).
 
 What this leaves out of PGGAN: the networks do their full-size arithmetic
 from the first step (PGGAN's small early networks are cheaper; here the
 lesson is the curriculum, not the speed), and D's layers are not grown.
+G's low resolutions are upsampled bilinearly (its skip path) while D's view
+is block averages repeated back up (PGGAN's nearest-neighbour upscale), so
+a raw sample at lod > 0 is smoother than what D judged.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 
 from keras import ops
-
-
-def num_levels(side: int) -> int:
-    """L = log₂(side / 4): the halvings from ``side`` down to 4×4."""
-    return max(0, int(round(math.log2(max(int(side), 4) / 4))))
 
 
 def lod_schedule(step, *, phase_steps: int, levels: int):
@@ -70,7 +73,16 @@ def level_of_detail(images, lod, *, levels: int):
     lod blends the two levels around it linearly, weight max(0, 1 - abs(lod - j))
     on level j. Same shape and range as ``images``; ``lod = 0`` returns
     them unchanged.
+
+    Raises:
+        ValueError: H or W not divisible by 2^levels.
     """
+    factor = 2**levels
+    if images.shape[1] % factor or images.shape[2] % factor:
+        raise ValueError(
+            f"level_of_detail with levels={levels} needs a height and width "
+            f"divisible by {factor}; got {tuple(images.shape[1:3])}."
+        )
     out = None
     for j in range(levels + 1):
         weight = ops.maximum(0.0, 1.0 - ops.abs(ops.cast(lod, images.dtype) - j))
@@ -83,6 +95,23 @@ def _block_average(images, factor: int):
     """Each factor×factor block replaced by its mean (same shape)."""
     pooled = ops.average_pool(images, factor, strides=factor, padding="valid")
     return ops.repeat(ops.repeat(pooled, factor, axis=1), factor, axis=2)
+
+
+def warn_if_growing(generator, phase_steps: int) -> None:
+    """Warn when a fit ends before progressive growing reached full resolution."""
+    if not phase_steps:
+        return
+    lod = float(ops.convert_to_numpy(generator.lod))
+    if lod > 0.0:
+        grown = int(ops.convert_to_numpy(generator.growth_steps))
+        left = 2 * generator.num_levels * phase_steps - grown + 1
+        warnings.warn(
+            f"Progressive growing stopped at level of detail {lod:g} (0 is the "
+            f"full resolution; generator steps to go: {left}). Until then "
+            "samples and saved models are blurred; train on (fit again) or compile "
+            "with a smaller progressive=T.",
+            stacklevel=3,
+        )
 
 
 def check_progressive(generator, phase_steps: int) -> None:

@@ -357,14 +357,16 @@ class GameStep:
             average.assign(weight)
 
     def _grow(self) -> None:
-        """Progressive growing: G's level of detail for this step."""
+        """Progressive growing: G's level of detail for this step, from the
+        steps G has grown (its own counter, not the optimizer's)."""
         if self.progressive:
-            self.generator.lod.assign(
+            g = self.generator
+            g.lod.assign(
                 progressive.lod_schedule(
-                    self.g_optimizer.iterations, phase_steps=self.progressive,
-                    levels=self.generator.num_levels,
+                    g.growth_steps, phase_steps=self.progressive, levels=g.num_levels
                 )
-            )  # fmt: skip
+            )
+            g.growth_steps.assign(g.growth_steps + 1.0)
 
     def _train_step(self, data):
         real, labels = self._unpack(data)

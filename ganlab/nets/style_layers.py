@@ -439,6 +439,10 @@ class SkipFade(layers.Layer):
     L = ``levels`` and ``lod`` this layer's non-trainable level of detail
     (0, the default, is the full resolution: every α is 1, a plain sum).
 
+    ``growth_steps`` counts the training steps taken under progressive
+    growing, the clock of its schedule (saved with the weights, so a resumed
+    or recompiled GAN goes on growing where it stopped).
+
     One instance serves every resolution (one ``lod``): call it as
     ``fade([image, rgb], level=i)`` on two tensors of the same shape
     (N, r, r, C); it returns their faded sum, the same shape.
@@ -451,6 +455,9 @@ class SkipFade(layers.Layer):
     def build(self, input_shape):
         self.lod = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="lod"
+        )
+        self.growth_steps = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="growth_steps"
         )
 
     def call(self, inputs, level: int = 1):

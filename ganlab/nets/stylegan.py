@@ -284,6 +284,12 @@ class StyleGenerator(keras.Model):
         return self.synthesis_network.get_layer("skip_fade").lod
 
     @property
+    def growth_steps(self):
+        """Training steps taken under progressive growing (a non-trainable
+        scalar variable): the clock of its schedule, saved with the model."""
+        return self.synthesis_network.get_layer("skip_fade").growth_steps
+
+    @property
     def input_shape(self):
         return (None, self.latent_dim)
 

@@ -6,7 +6,8 @@ import pytest
 from conftest import make_tiny_gan
 
 import ganlab
-from ganlab.gan.progressive import level_of_detail, lod_schedule, num_levels
+from ganlab.gan import progressive
+from ganlab.gan.progressive import level_of_detail, lod_schedule
 from ganlab.nets.stylegan import make_style_discriminator, make_style_generator
 
 LATENT = 8
@@ -30,7 +31,6 @@ def test_lod_schedule_follows_pggan():
     # trained 2, 16×16 faded in over 2, then full resolution.
     lods = [float(_np(lod_schedule(t, phase_steps=2, levels=2))) for t in range(10)]
     assert lods == [2.0, 2.0, 2.0, 1.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0]
-    assert num_levels(32) == 3 and num_levels(4) == 0
 
 
 def test_level_of_detail_is_block_averages():
@@ -46,6 +46,8 @@ def test_level_of_detail_is_block_averages():
                                  4, axis=1), 4, axis=2)  # fmt: skip
     lod2 = _np(level_of_detail(x, 2.0, levels=2))
     np.testing.assert_allclose(lod2, level2, atol=1e-6)
+    with pytest.raises(ValueError, match="divisible by 16"):
+        level_of_detail(x, 1.0, levels=4)
 
 
 def test_generator_fades_its_top_resolution_in():
@@ -77,24 +79,28 @@ def test_progressive_and_style_mixing_in_fit_save_and_load(tmp_path):
     callback = keras.callbacks.LambdaCallback(
         on_train_batch_end=lambda batch, logs: lods.append(float(logs["lod"]))
     )
-    gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
+    with pytest.warns(UserWarning, match="level of detail 1 .*steps to go: 2"):
+        gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
     # L = 1 at 8×8: steps 0, 1 at 4×4, then the fade over steps 2, 3.
     assert lods == [1.0, 1.0, 1.0]
     gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
     assert lods[3:] == [0.5, 0.0, 0.0]
     assert float(_np(gan.generator.lod)) == 0.0
-    # D sees real and fake images at the generator's level of detail.
-    x = keras.ops.convert_to_tensor(images[:2, :, :, None].astype("float32") / 255)
-    view = _np(gan._view(x, {"lod": keras.ops.convert_to_tensor(1.0)}))
-    np.testing.assert_allclose(view, _np(level_of_detail(x, 1.0, levels=1)), atol=1e-6)
+    # The schedule's clock is G's own: new optimizers do not restart growing.
+    gan.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4),
+                progressive=2)  # fmt: skip
+    gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
+    assert lods[6:] == [0.0, 0.0, 0.0]
+    assert float(_np(gan.generator.growth_steps)) == 9.0
 
     path = tmp_path / "progressive.keras"
     gan.save(path)
     loaded = keras.models.load_model(path)
-    assert loaded.options.progressive == 2 and loaded.options.style_mixing == 0.25
-    assert loaded.generator.mixing == 0.25
+    assert loaded.options.progressive == 2 and loaded.options.style_mixing is None
+    assert loaded.generator.mixing == 0.25  # set on the generator, which keeps it
+    assert float(_np(loaded.generator.growth_steps)) == 9.0
     loaded.fit(images, epochs=1, batch_size=8, verbose=0)
-    assert int(_np(loaded.g_optimizer.iterations)) == 9
+    assert int(_np(loaded.g_optimizer.iterations)) == 6
 
 
 def test_progressive_and_style_mixing_refuse_other_generators_and_bad_values():
@@ -110,6 +116,30 @@ def test_progressive_and_style_mixing_refuse_other_generators_and_bad_values():
         gan.compile(progressive=-1)
     with pytest.raises(ValueError, match="whole number"):
         gan.compile(progressive=2.5)
+    with pytest.raises(ValueError, match="progressive takes a number, not True"):
+        gan.compile(progressive=True)
+    with pytest.raises(ValueError, match="style_mixing takes a number"):
+        gan.compile(style_mixing=True)
+
+
+def test_d_sees_real_and_fake_at_the_level_of_detail(monkeypatch):
+    gan = _style_gan(side=8)
+    gan.compile(r1=1.0, progressive=1, ema=0.5, run_eagerly=True)
+    seen = []
+    blur = progressive.level_of_detail
+
+    def spy(images, lod, *, levels):
+        seen.append((float(_np(lod)), float(_np(gan.generator.lod)), levels))
+        return blur(images, lod, levels=levels)
+
+    monkeypatch.setattr(progressive, "level_of_detail", spy)
+    images = np.random.default_rng(0).integers(0, 256, (16, 8, 8), dtype=np.uint8)
+    gan.fit(images, epochs=1, batch_size=8, verbose=0)
+    # Each step: D's real and fake batches, then the fakes of G's update.
+    assert len(seen) == 6
+    assert [s[0] for s in seen] == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert all(s[0] == s[1] and s[2] == 1 for s in seen)
+    assert float(_np(gan.ema_generator.lod)) == float(_np(gan.generator.lod))
 
 
 def test_gandoctor_checks_a_stylegan_run():
