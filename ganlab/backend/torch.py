@@ -86,6 +86,7 @@ def _conv_transpose(
     from keras.src.backend.common.backend_utils import (
         compute_conv_transpose_output_crops_for_torch,
     )
+    from keras.src.backend.torch.core import convert_to_tensor
     from keras.src.utils.argument_validation import standardize_tuple
 
     args = (inputs, kernel, strides, padding, output_padding, data_format)
@@ -101,8 +102,8 @@ def _conv_transpose(
     )  # fmt: skip
     if any(a < 0 or b < 0 or a - b >= s for (a, b), s in zip(crops, strides)):
         return keras_op(*args, dilation_rate)
-    x = torch.as_tensor(inputs).permute(0, 3, 1, 2)  # NHWC → NCHW, no copy
-    k = torch.as_tensor(kernel).permute(3, 2, 0, 1)  # (in, out, kh, kw)
+    x = convert_to_tensor(inputs).permute(0, 3, 1, 2)  # NHWC → NCHW, no copy
+    k = convert_to_tensor(kernel).permute(3, 2, 0, 1)  # (in, out, kh, kw)
     y = tnn.conv_transpose2d(
         x, k, stride=strides, padding=[a for a, _ in crops],
         output_padding=[max(a - b, 0) for a, b in crops],

@@ -74,6 +74,35 @@ def test_output_padding_that_torch_cannot_express_runs_keras_s_op():
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_layer_s_gradient_through_value_and_grad_matches_keras_s_op():
+    import torch
+
+    from ganlab.backend import torch as torch_backend
+
+    layer = keras.layers.Conv2DTranspose(4, 5, strides=2, padding="same")
+    x = keras.ops.convert_to_tensor(
+        np.random.default_rng(2).standard_normal((2, 7, 7, 3)).astype("float32")
+    )
+    layer.build(x.shape)
+
+    def loss(weights):
+        y = layer.stateless_call(weights, [], x)[0]
+        return keras.ops.sum(keras.ops.sin(y)), y
+
+    weights = [v.value for v in layer.trainable_variables]
+    (_, y1), g1 = torch_backend.value_and_grad(loss)(weights)
+    own = torch_backend.fast_conv_transpose
+    torch_backend.fast_conv_transpose = torch.enable_grad  # Keras's own op
+    try:
+        (_, y0), g0 = torch_backend.value_and_grad(loss)(weights)
+    finally:
+        torch_backend.fast_conv_transpose = own
+    assert tuple(y1.shape) == (2, 14, 14, 4)
+    for a, b in zip([y1, *g1], [y0, *g0]):
+        a, b = a.detach().numpy(), b.detach().numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+
+
 def test_value_and_grad_uses_it_and_restores_keras_s_op():
     from keras.src.backend.torch import nn as torch_nn
 
