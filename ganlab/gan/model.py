@@ -173,7 +173,8 @@ class GAN(GameStep, TwoPlayerModel):
             raise ValueError(
                 f"pack={pack} needs a discriminator taking pack × {g_channels} "
                 f"= {pack * g_channels} input channels, but it takes {d_channels}. "
-                f"Build it with make_discriminator(..., pack={pack})."
+                f"Build it with make_discriminator(..., pack={pack}), or for a "
+                f"StyleGAN make_style_discriminator((H, W, {pack * g_channels}))."
             )
 
     def _compile_options(self) -> dict:

@@ -152,3 +152,14 @@ def test_gandoctor_checks_a_stylegan_run():
     history = gan.fit(images, epochs=1, batch_size=8, verbose=0, callbacks=[doctor])
     assert [h["step"] for h in doctor.history] == [2, 4]
     assert np.isfinite(history.history["doctor_diversity"][-1])  # samples judged
+
+
+def test_pacgan_with_a_style_discriminator_takes_m_times_the_channels():
+    gan = _style_gan(side=8)
+    with pytest.raises(ValueError, match=r"make_style_discriminator\(\(H, W, 2\)\)"):
+        gan.compile(pack=2)
+    packed = ganlab.GAN(gan.generator, make_style_discriminator((8, 8, 2), width=4))
+    packed.compile(pack=2, r1=1.0)
+    images = np.random.default_rng(0).integers(0, 256, (16, 8, 8), dtype=np.uint8)
+    history = packed.fit(images, epochs=1, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
