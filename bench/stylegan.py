@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -71,28 +72,21 @@ def build_style_gan(args, *, progressive: int) -> ganlab.GAN:
     return gan
 
 
-class _StyleEval(keras.callbacks.Callback):
-    def __init__(self, clock: ttq.Clock, every: int, n: int):
-        super().__init__()
-        self.clock, self.every, self.n = clock, every, n
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.g_optimizer.iterations.numpy())
-        if step % self.every == 0:
-            self.clock.checkpoint(
-                step, lambda: crop28(self.model.generate(self.n, seed=0))
-            )
-            self.model.stop_training = self.clock.done
+def style_samples(gan: ganlab.GAN, n: int) -> np.ndarray:
+    """n samples, noise seed 0, their centre 28×28 (as MNIST's digits)."""
+    return crop28(gan.generate(n, seed=0))
 
 
 def run_style(args, clock: ttq.Clock, *, progressive: int) -> ganlab.GAN:
     gan = build_style_gan(args, progressive=progressive)
     (x_train, _), _ = ganlab.load_mnist()
-    clock.last = ttq.time.perf_counter()
+    callback = ttq.EvalCallback(
+        clock, args.eval_every, clock.scorer.n, images=style_samples
+    )
+    clock.last = time.perf_counter()
     gan.fit(
-        pad32(x_train), batch_size=32, epochs=10_000, verbose=0,
-        callbacks=[_StyleEval(clock, args.eval_every, clock.scorer.n)],
-    )  # fmt: skip
+        pad32(x_train), batch_size=32, epochs=10_000, verbose=0, callbacks=[callback]
+    )
     return gan
 
 

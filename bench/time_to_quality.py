@@ -113,15 +113,19 @@ class Clock:
         self.last = time.perf_counter()
 
 
-class _EvalCallback(keras.callbacks.Callback):
-    def __init__(self, clock: Clock, every: int, n: int):
+class EvalCallback(keras.callbacks.Callback):
+    """Scores ``images(gan, n)`` (default :func:`samples`) every ``every``
+    generator steps on ``clock``, and stops ``fit`` when the clock is done."""
+
+    def __init__(self, clock: Clock, every: int, n: int, images=None):
         super().__init__()
         self.clock, self.every, self.n = clock, every, n
+        self.images = images or samples
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.g_optimizer.iterations.numpy())
         if step % self.every == 0:
-            self.clock.checkpoint(step, lambda: samples(self.model, self.n))
+            self.clock.checkpoint(step, lambda: self.images(self.model, self.n))
             self.model.stop_training = self.clock.done
 
 
@@ -163,7 +167,7 @@ def build_gan(args) -> ganlab.GAN:
 def run_ganlab(args, clock: Clock) -> None:
     gan = build_gan(args)
     (x_train, y_train), _ = ganlab.load_mnist()
-    callback = _EvalCallback(clock, args.eval_every, clock.scorer.n)
+    callback = EvalCallback(clock, args.eval_every, clock.scorer.n)
     clock.last = time.perf_counter()
     # Self-conditioned: clustered as train does, on the training clock.
     labels = training_labels(gan, x_train, y_train, seed=args.seed)

@@ -16,11 +16,12 @@ kernel gradient of a strided transposed convolution slowly (jax#31662,
 jax#23783), and 20-50 ms of the default recipe's ~130 ms step went there.
 """
 
-import contextlib
 import functools
 
 import jax
 import keras
+
+from ganlab.backend.swap import swapped_keras_op
 
 
 def value_and_grad(fn):
@@ -34,7 +35,6 @@ def value_and_grad(fn):
     return wrapped
 
 
-@contextlib.contextmanager
 def fast_conv_transpose():
     """While the block runs (a gradient is traced), Keras's JAX
     ``conv_transpose`` is the same op with a hand-written VJP.
@@ -56,21 +56,9 @@ def fast_conv_transpose():
     (the others run Keras's op as it is). Gradients of gradients (gradient
     penalty, R1) differentiate the backward pass as JAX does any function.
     """
-    try:
-        from keras.src.backend.jax import nn as jax_nn
-
-        keras_op = jax_nn.conv_transpose
-    except (ImportError, AttributeError):  # another Keras layout: leave it
-        yield
-        return
-    if getattr(keras_op, "func", None) is _conv_transpose:  # nested: in place
-        yield
-        return
-    jax_nn.conv_transpose = functools.partial(_conv_transpose, keras_op)
-    try:
-        yield
-    finally:
-        jax_nn.conv_transpose = keras_op
+    return swapped_keras_op(
+        "keras.src.backend.jax.nn", "conv_transpose", _conv_transpose
+    )
 
 
 def _conv_transpose(

@@ -7,11 +7,10 @@ Inside the gradient, Keras's transposed convolution computes only the output
 it keeps (:func:`fast_conv_transpose`).
 """
 
-import contextlib
-import functools
-
 import torch
 from torch.nn import functional as tnn
+
+from ganlab.backend.swap import swapped_keras_op
 
 _depth = 0  # how many value_and_grad calls are running (nesting)
 
@@ -37,7 +36,6 @@ def value_and_grad(fn):
     return wrapped
 
 
-@contextlib.contextmanager
 def fast_conv_transpose():
     """While the block runs, Keras's PyTorch ``conv_transpose`` computes only
     the output window it keeps.
@@ -55,21 +53,9 @@ def fast_conv_transpose():
     weights and ``.keras`` files are unchanged. Only 2-D, channels-last,
     undilated calls take this path; the others run Keras's op as it is.
     """
-    try:
-        from keras.src.backend.torch import nn as torch_nn
-
-        keras_op = torch_nn.conv_transpose
-    except (ImportError, AttributeError):  # another Keras layout: leave it
-        yield
-        return
-    if getattr(keras_op, "func", None) is _conv_transpose:  # nested: in place
-        yield
-        return
-    torch_nn.conv_transpose = functools.partial(_conv_transpose, keras_op)
-    try:
-        yield
-    finally:
-        torch_nn.conv_transpose = keras_op
+    return swapped_keras_op(
+        "keras.src.backend.torch.nn", "conv_transpose", _conv_transpose
+    )
 
 
 def _conv_transpose(

@@ -19,11 +19,12 @@ from ganlab.gan import mixtures
 from ganlab.gan.checks import (
     check_label_prior,
     check_networks,
+    check_progressive,
     check_style_mixing,
     refuse_float16,
 )
 from ganlab.gan.options import GANOptions, split_compile_arguments
-from ganlab.gan.progressive import check_progressive, warn_if_growing
+from ganlab.gan.progressive import warn_if_growing
 from ganlab.gan.step import GameStep
 from ganlab.gan.two_player import TwoPlayerModel
 

@@ -112,15 +112,3 @@ def warn_if_growing(generator, phase_steps: int) -> None:
             "with a smaller progressive=T.",
             stacklevel=3,
         )
-
-
-def check_progressive(generator, phase_steps: int) -> None:
-    """Raise a ValueError unless ``generator`` can fade its resolutions in
-    (it has a ``lod`` variable, as :class:`ganlab.nets.StyleGenerator`)."""
-    if phase_steps and getattr(generator, "lod", None) is None:
-        raise ValueError(
-            "progressive growing fades in a generator's resolutions; "
-            f"{type(generator).__name__} cannot. Use "
-            "ganlab.nets.make_style_generator (a skip generator with a level of "
-            "detail), or compile with progressive=0."
-        )
