@@ -74,7 +74,7 @@ def test_output_padding_that_torch_cannot_express_runs_keras_s_op():
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_layer_s_gradient_through_value_and_grad_matches_keras_s_op():
+def test_a_layer_s_gradient_through_value_and_grad_matches_keras_s_op(monkeypatch):
     import torch
 
     from ganlab.backend import torch as torch_backend
@@ -91,12 +91,8 @@ def test_a_layer_s_gradient_through_value_and_grad_matches_keras_s_op():
 
     weights = [v.value for v in layer.trainable_variables]
     (_, y1), g1 = torch_backend.value_and_grad(loss)(weights)
-    own = torch_backend.fast_conv_transpose
-    torch_backend.fast_conv_transpose = torch.enable_grad  # Keras's own op
-    try:
-        (_, y0), g0 = torch_backend.value_and_grad(loss)(weights)
-    finally:
-        torch_backend.fast_conv_transpose = own
+    monkeypatch.setattr(torch_backend, "fast_conv_transpose", torch.enable_grad)
+    (_, y0), g0 = torch_backend.value_and_grad(loss)(weights)  # Keras's own op
     assert tuple(y1.shape) == (2, 14, 14, 4)
     for a, b in zip([y1, *g1], [y0, *g0]):
         a, b = a.detach().numpy(), b.detach().numpy()
