@@ -14,9 +14,9 @@ Each process warms up (the first steps compile the step: a ``tf.function``,
 a ``jax.jit``), then times ``--steps`` steps. Also printed per backend:
 ``d_loss``/``g_loss`` after the timed steps, to see that the runs agree.
 
-``jax-keras-vjp`` is JAX with Keras's own backward pass of the transposed
-convolution, the reference for ganlab's (``ganlab.backend.jax``'s
-``fast_conv_transpose``, which the ``jax`` row uses); ``torch-keras-op`` is
+``jax-keras-vjp`` is JAX with Keras's own convolutions and their backward
+passes, the reference for ganlab's (``ganlab.backend.jax``'s
+``fast_convolutions``, which the ``jax`` row uses); ``torch-keras-op`` is
 PyTorch with Keras's own transposed convolution, the reference for
 ``ganlab.backend.torch``'s ``fast_conv_transpose`` (the ``torch`` row).
 
@@ -49,7 +49,7 @@ def child(config: str, steps: int, warmup: int) -> dict:
 
         from ganlab.backend import jax as jax_backend
 
-        jax_backend.fast_conv_transpose = contextlib.nullcontext
+        jax_backend.fast_convolutions = contextlib.nullcontext
     if os.environ.get("BENCH_KERAS_CONV_TRANSPOSE"):  # the reference: Keras's op
         import contextlib
 
