@@ -10,10 +10,10 @@ its value in the state, and the new state is read back from the scope: a
 variable left out would be baked into the compiled step as a constant and
 silently never change.
 
-Inside the gradient, Keras's transposed convolution gets a faster
-backward pass (:func:`fast_conv_transpose`): XLA's CPU backend computes the
-kernel gradient of a strided transposed convolution slowly (jax#31662,
-jax#23783), and 20-50 ms of the default recipe's ~130 ms step went there.
+Inside the gradient, Keras's convolutions take paths without
+``lhs_dilation`` (:func:`fast_convolutions`), which XLA's CPU backend
+computes slowly (jax#31662, jax#23783); on a CPU the compiled train step
+uses XLA's own convolutions (:data:`CPU_COMPILER_OPTIONS`).
 """
 
 import contextlib
@@ -97,14 +97,11 @@ def _pair(strides) -> tuple[int, int]:
 def _conv(keras_op, inputs, kernel, strides=1, padding="valid",
           data_format=None, dilation_rate=1):  # fmt: skip
     """Keras's ``conv``; the VJP without ``lhs_dilation`` where it applies."""
-    grouped = getattr(inputs, "shape", (0,))[-1] != getattr(kernel, "shape", (1,))[-2]
-    if (
-        not _simple(kernel, data_format, dilation_rate)
-        or grouped
-        or _pair(strides) == (1, 1)
-    ):
+    if not _simple(kernel, data_format, dilation_rate) or _pair(strides) == (1, 1):
         return keras_op(inputs, kernel, strides, padding, data_format, dilation_rate)
     inputs, kernel = jnp.asarray(inputs), jnp.asarray(kernel)
+    if inputs.shape[-1] != kernel.shape[2]:  # grouped: Keras's feature groups
+        return keras_op(inputs, kernel, strides, padding, data_format, dilation_rate)
     return _strided_conv(keras_op, _pair(strides), padding.lower(), inputs, kernel)
 
 

@@ -184,3 +184,11 @@ def test_the_train_step_compiles_with_xla_s_own_cpu_convolutions(monkeypatch):
     monkeypatch.setattr(jax_backend, "_cpu_jit", lambda *a, **k: made.append(a))
     gan.make_train_function(force=True)
     assert made and made[0][0] is jax.jit and trainer.jit is jax.jit
+
+
+def test_a_grouped_convolution_runs_keras_s_op():
+    # Input channels a multiple of the kernel's: Keras's feature groups.
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 8, 8, 4)).astype("float32")
+    w = rng.standard_normal((3, 3, 2, 6)).astype("float32")
+    _assert_same(keras.ops.conv, x, w, 2, "same")
