@@ -113,10 +113,15 @@ def replica_id():
 
 
 class StepAdapter:
-    """``fit`` calls ``train_step(data)``: the model's step runs as written."""
+    """``fit`` calls ``train_step(data)``: the model's step runs as written,
+    with autograd off outside the gradients it takes (:func:`value_and_grad`
+    turns it back on), so that the passes outside them (the generator's in
+    D's step, the moving averages, the metrics) record no graph, and with
+    :func:`fast_conv_transpose` throughout."""
 
     def _setup_backend(self) -> None:
         pass
 
     def train_step(self, data):
-        return self._train_step(data)
+        with torch.no_grad(), fast_conv_transpose():
+            return self._train_step(data)

@@ -117,3 +117,30 @@ def test_value_and_grad_uses_it_and_restores_keras_s_op():
     assert tuple(y.shape) == (1, 8, 8, 1) and tuple(grad.shape) == (3, 3, 1, 2)
     assert inside[0] is not keras_op and inside[0].func.__name__ == "_conv_transpose"
     assert torch_nn.conv_transpose is keras_op
+
+
+def test_the_train_step_records_no_graph_outside_its_gradients():
+    """Outside value_and_grad the step (the generator's pass in D's step, the
+    moving average, the metrics) runs with autograd off and the fast op on."""
+    import torch
+    from keras.src.backend.torch import nn as torch_nn
+
+    import ganlab
+
+    gan = ganlab.build_dcgan(8, width=8, seed=0)
+    gan.compile(ema=0.9)
+    seen = []
+    update_ema = gan._update_ema
+
+    def spy():
+        seen.append((torch.is_grad_enabled(), torch_nn.conv_transpose))
+        update_ema()
+
+    gan._update_ema = spy
+    logs = gan.train_on_batch(np.zeros((4, 28, 28, 1), "float32"), return_dict=True)
+    assert np.isfinite(logs["d_loss"]) and np.isfinite(logs["g_loss"])
+    grad_enabled, op = seen[0]
+    assert not grad_enabled
+    assert op.func.__name__ == "_conv_transpose"
+    assert torch.is_grad_enabled()
+    assert not hasattr(torch_nn.conv_transpose, "func")
