@@ -3,8 +3,8 @@
 A gradient taken inside another (a penalty, the unrolled GAN) is built with
 ``create_graph=True`` so that the outer gradient flows through it.
 
-Inside the gradient, Keras's transposed convolution computes only the output
-it keeps (:func:`fast_conv_transpose`).
+Inside the gradient and the train step, Keras's transposed convolution
+computes only the output it keeps (:func:`fast_conv_transpose`).
 """
 
 import torch
